@@ -1,0 +1,1 @@
+"""Aggregate-root DDD variant (Evans' aggregates, repositories per root): not built yet."""

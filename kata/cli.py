@@ -1,0 +1,110 @@
+"""The ``kata`` command: list the variants and serve one of them over HTTP.
+
+``kata serve`` runs a variant on waitress (a production WSGI server), logs one line per
+request and stops promptly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+from waitress.server import create_server
+
+from kata import variants
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("kata.access")
+
+# Requests still running when the server is told to stop get this long to finish.
+_SHUTDOWN_GRACE_SECONDS = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "variants":
+        print("\n".join(variants.names()))
+        return 0
+    return _serve(args.variant, args.host, args.port, args.database_url)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kata", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("variants", help="list the variant names")
+    serve = commands.add_parser("serve", help="serve one variant over HTTP")
+    serve.add_argument("variant", choices=variants.names())
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL; default: $KATA_DATABASE_URL, else sqlite var/<variant>.sqlite3",
+    )
+    return parser
+
+
+class _Stop(Exception):
+    """Raised in the main thread by the SIGTERM handler to leave the server loop."""
+
+
+def _serve(variant: str, host: str, port: int, database_url: str | None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    url = database_url or variants.default_database_url(variant)
+    app = variants.create_app(variant, url)  # creates the schema on first start
+    server = create_server(_access_log(app), host=host, port=port, threads=8)
+    bound_host, bound_port = server.effective_host, server.effective_port  # type: ignore[union-attr]
+    shown_url = make_url(url).render_as_string(hide_password=True)
+    print(f"kata: serving {variant} on http://{bound_host}:{bound_port} ({shown_url})", flush=True)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        server.run()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=_SHUTDOWN_GRACE_SECONDS)
+    print("kata: stopped", flush=True)
+    return 0
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop
+
+
+def _access_log(app: WSGIApplication) -> WSGIApplication:
+    """Wrap ``app`` so every request logs one line: method, path, status, duration."""
+
+    def logged(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status = ["-"]
+
+        def recording(status_line: str, headers: Any, exc_info: Any = None) -> Any:
+            status[0] = status_line.split(" ", 1)[0]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return app(environ, recording)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            path = environ.get("PATH_INFO", "")
+            query = environ.get("QUERY_STRING")
+            target = f"{path}?{query}" if query else path
+            log.info(
+                "%s %s %s %.1fms", environ.get("REQUEST_METHOD"), target, status[0], elapsed_ms
+            )
+
+    return logged
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Hexagonal variant (Cockburn's ports and adapters): not built yet."""

@@ -1,0 +1,81 @@
+"""The database: engine set-up, schema creation, and one transaction per script run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from kata.transaction_script.data.tables import event_counter, metadata
+
+T = TypeVar("T")
+
+# SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
+# violation (a concurrent insert of the same key won).
+_POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
+_SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
+
+
+class Conflict(Exception):
+    """The transaction lost a race with a concurrent one and was rolled back."""
+
+
+class Database:
+    """An engine plus the rule that every unit of work runs in its own transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            if connection.scalar(select(event_counter.c.id)) is None:
+                connection.execute(insert(event_counter).values(id=1, last_seq=0))
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction: commit if it returns, roll back if it raises.
+
+        A lost race surfaces as :class:`Conflict`, so the caller may run it again.
+        """
+        try:
+            with self.engine.begin() as connection:
+                return work(connection)
+        except DBAPIError as error:
+            if _is_conflict(error):
+                raise Conflict(str(error.orig)) from error
+            raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _is_conflict(error: DBAPIError) -> bool:
+    if getattr(error.orig, "sqlstate", None) in _POSTGRES_CONFLICTS:
+        return True
+    return any(text in str(error.orig) for text in _SQLITE_CONFLICTS)
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_immediately(connection: Connection) -> None:
+    # Take the write lock up front: concurrent writers then queue on the busy timeout
+    # instead of deadlocking when both try to upgrade a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

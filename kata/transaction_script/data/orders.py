@@ -1,0 +1,159 @@
+"""Table data gateway for ``orders`` and ``order_lines``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from kata.transaction_script.data.money import from_cents, to_cents
+from kata.transaction_script.data.tables import order_lines, orders
+from kata.transaction_script.records import Order, OrderLine
+
+
+def insert_order(connection: Connection, order: Order) -> None:
+    connection.execute(
+        insert(orders).values(
+            id=order.id,
+            customer_id=order.customer_id,
+            status=order.status,
+            subtotal_cents=to_cents(order.subtotal),
+            discount_cents=to_cents(order.discount),
+            total_cents=to_cents(order.total),
+            payment_id=order.payment_id,
+            cancel_reason=order.cancel_reason,
+            refund_due=order.refund_due,
+            created_at=order.created_at.isoformat(),
+        )
+    )
+    _insert_lines(connection, order.id, order.lines)
+
+
+def lock(connection: Connection, order_id: str) -> bool:
+    """Take the order's row lock for the rest of the transaction; False if no such order.
+
+    A no-op UPDATE locks on every database (SQLite locks the whole file anyway), so two
+    scripts changing one order run one after the other and each reads the other's result.
+    """
+    result = connection.execute(
+        update(orders).where(orders.c.id == order_id).values(status=orders.c.status)
+    )
+    return result.rowcount == 1
+
+
+def find(connection: Connection, order_id: str) -> Order | None:
+    row = connection.execute(select(orders).where(orders.c.id == order_id)).first()
+    if row is None:
+        return None
+    return _order(row, _lines_of(connection, [order_id])[order_id])
+
+
+def find_many(
+    connection: Connection, customer_id: str | None, status: str | None, limit: int
+) -> list[Order]:
+    """Orders newest first (by placement), optionally of one customer and/or in one status."""
+    query = select(orders).order_by(orders.c.number.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(orders.c.customer_id == customer_id)
+    if status is not None:
+        query = query.where(orders.c.status == status)
+    rows = connection.execute(query).all()
+    lines = _lines_of(connection, [row.id for row in rows])
+    return [_order(row, lines[row.id]) for row in rows]
+
+
+def count(connection: Connection, customer_id: str, status: str) -> int:
+    query = select(func.count()).where(
+        orders.c.customer_id == customer_id, orders.c.status == status
+    )
+    return int(connection.scalar(query) or 0)
+
+
+def replace_lines(
+    connection: Connection,
+    order_id: str,
+    lines: Sequence[OrderLine],
+    *,
+    subtotal: Decimal,
+    discount: Decimal,
+    total: Decimal,
+) -> None:
+    connection.execute(delete(order_lines).where(order_lines.c.order_id == order_id))
+    _insert_lines(connection, order_id, lines)
+    connection.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(
+            subtotal_cents=to_cents(subtotal),
+            discount_cents=to_cents(discount),
+            total_cents=to_cents(total),
+        )
+    )
+
+
+def mark_paid(connection: Connection, order_id: str, status: str, payment_id: str) -> None:
+    connection.execute(
+        update(orders).where(orders.c.id == order_id).values(status=status, payment_id=payment_id)
+    )
+
+
+def mark_cancelled(
+    connection: Connection, order_id: str, status: str, reason: str, refund_due: bool
+) -> None:
+    connection.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(status=status, cancel_reason=reason, refund_due=refund_due)
+    )
+
+
+def mark_status(connection: Connection, order_id: str, status: str) -> None:
+    connection.execute(update(orders).where(orders.c.id == order_id).values(status=status))
+
+
+def _insert_lines(connection: Connection, order_id: str, lines: Sequence[OrderLine]) -> None:
+    connection.execute(
+        insert(order_lines),
+        [
+            {
+                "order_id": order_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price_cents": to_cents(line.unit_price),
+            }
+            for line in lines
+        ],
+    )
+
+
+def _lines_of(connection: Connection, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+    query = (
+        select(order_lines)
+        .where(order_lines.c.order_id.in_(order_ids))
+        .order_by(order_lines.c.order_id, order_lines.c.sku)
+    )
+    lines: dict[str, list[OrderLine]] = defaultdict(list)
+    for row in connection.execute(query):
+        lines[row.order_id].append(
+            OrderLine(row.sku, row.quantity, from_cents(row.unit_price_cents))
+        )
+    return lines
+
+
+def _order(row: Row[tuple[object, ...]], lines: list[OrderLine]) -> Order:
+    return Order(
+        id=row.id,
+        customer_id=row.customer_id,
+        status=row.status,
+        lines=tuple(lines),
+        subtotal=from_cents(row.subtotal_cents),
+        discount=from_cents(row.discount_cents),
+        total=from_cents(row.total_cents),
+        payment_id=row.payment_id,
+        cancel_reason=row.cancel_reason,
+        refund_due=bool(row.refund_due),
+        created_at=datetime.fromisoformat(row.created_at),
+    )

@@ -1,0 +1,38 @@
+"""The transaction boundary every script shares: one script run, one transaction."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Connection
+
+from kata.transaction_script.data.database import Conflict, Database
+from kata.transaction_script.services.errors import ConcurrentModification
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# A script that lost a race is run again from the start, on fresh data, this many times.
+ATTEMPTS = 5
+
+
+def script(
+    procedure: Callable[Concatenate[Connection, P], T],
+) -> Callable[Concatenate[Database, P], T]:
+    """Make ``procedure(connection, ...)`` callable as ``procedure(database, ...)``.
+
+    It runs in one transaction: committed when it returns, rolled back when it raises.
+    """
+
+    @functools.wraps(procedure)
+    def run(database: Database, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(ATTEMPTS):
+            try:
+                return database.run(lambda connection: procedure(connection, *args, **kwargs))
+            except Conflict:
+                continue
+        raise ConcurrentModification("Too many concurrent changes; try again.")
+
+    return run

@@ -1,0 +1,110 @@
+"""Wires the shared acceptance suite to its targets.
+
+Every case runs once per target: each registered variant on each configured database
+(in process, a fresh database per test), or one live server (``--base-url`` / ``--serve``).
+Every reply is checked against ``docs/openapi.yaml`` before the case sees it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kata import variants
+from tests.acceptance.contract import check_reply
+from tests.acceptance.driver import CheckingDriver, Driver, InProcessDriver, LiveHttpDriver
+from tests.acceptance.dsl import Shop
+from tests.backends import backends, fresh_database
+from tests.serving import KataServer
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one parametrized run of a case talks to."""
+
+    variant: str | None  # None: a live server we know only by its URL
+    backend: str  # "sqlite", "postgresql" or "live"
+
+    @property
+    def id(self) -> str:
+        return f"{self.variant or 'server'}-{self.backend}"
+
+
+def _targets(config: pytest.Config) -> list[Target]:
+    if config.getoption("--base-url"):
+        return [Target(None, "live")]
+    served = config.getoption("--serve")
+    if served:
+        return [Target(served, "live")]
+    chosen = config.getoption("--variant") or variants.names()
+    unknown = sorted(set(chosen) - set(variants.names()))
+    if unknown:
+        raise pytest.UsageError(f"unknown variant(s) {unknown}; known: {variants.names()}")
+    return [Target(name, backend) for name in chosen for backend in backends()]
+
+
+# Rule ids of ../shared/spec/ordering.md, plus names for its sections without numbered rules.
+RULES = frozenset(
+    [f"P{n}" for n in range(1, 5)]
+    + [f"O{n}" for n in range(1, 13)]
+    + ["values", "events", "http", "precedence", "concurrency"]
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse an acceptance case that does not name the rule it checks."""
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        named = [rule for mark in item.iter_markers("rule") for rule in mark.args]
+        if not named:
+            raise pytest.UsageError(f"{item.nodeid}: mark it with @pytest.mark.rule(...)")
+        unknown = sorted(set(named) - RULES)
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown rule id(s) {unknown}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        targets = _targets(metafunc.config)
+        metafunc.parametrize("target", targets, ids=[t.id for t in targets])
+
+
+@pytest.fixture(scope="session")
+def live_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The base URL of the live server: given, or a `kata serve` started for this session."""
+    given: str | None = request.config.getoption("--base-url")
+    if given:
+        yield given
+        return
+    variant: str = request.config.getoption("--serve")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        KataServer(variant, f"sqlite:///{Path(folder) / 'live.sqlite3'}") as server,
+    ):
+        yield server.url
+
+
+@pytest.fixture
+def driver(target: Target, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Driver]:
+    if target.backend == "live":
+        yield LiveHttpDriver(request.getfixturevalue("live_url"))
+        return
+    assert target.variant is not None
+    with fresh_database(target.backend, tmp_path) as url:
+        app = variants.create_app(target.variant, url)
+        try:
+            yield InProcessDriver(app)
+        finally:
+            variants.close_app(app)
+
+
+@pytest.fixture
+def shop(driver: Driver) -> Shop:
+    """The shop, as the test cases see it, with every reply checked against the contract."""
+    return Shop(CheckingDriver(driver, check_reply))

@@ -1,0 +1,79 @@
+"""Run ``kata serve`` as a child process for tests that need a real server."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+_SERVING = re.compile(r"serving \S+ on (http://\S+)")
+START_TIMEOUT_SECONDS = 60.0
+
+
+class KataServer:
+    """``kata serve VARIANT --port 0`` in a child process; ``url`` once it listens."""
+
+    def __init__(
+        self,
+        variant: str,
+        database_url: str | None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        command = [sys.executable, "-m", "kata.cli", "serve", variant, "--port", "0"]
+        if database_url is not None:
+            command += ["--database-url", database_url]
+        self.output: list[str] = []
+        self._listening = threading.Event()
+        self.url = ""
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        # Reading the output in a thread keeps the pipe from filling up with access-log lines.
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        if not self._listening.wait(START_TIMEOUT_SECONDS) or not self.url:
+            self.stop()
+            raise RuntimeError("kata serve did not start:\n" + "".join(self.output))
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            found = _SERVING.search(line)
+            if found and not self.url:
+                self.url = found.group(1)
+                self._listening.set()
+        self._listening.set()  # the process ended: wake the waiter either way
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM the server and wait for it to exit; returns its exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self._reader.join(timeout)
+
+    def __enter__(self) -> KataServer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

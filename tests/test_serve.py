@@ -1,0 +1,72 @@
+"""``kata serve`` and ``kata variants`` as a user runs them (spec section 7)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kata import variants
+from tests.serving import KataServer
+
+# Spec section 7: the server stops within 5 seconds on SIGTERM.
+STOP_SECONDS = 5.0
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def _post(url: str, body: dict[str, Any]) -> int:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        status: int = response.status
+        return status
+
+
+def test_kata_variants_lists_the_registered_variants() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "kata.cli", "variants"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert listed == variants.names()
+    assert "transaction_script" in listed
+
+
+@pytest.mark.parametrize("variant", variants.names())
+def test_serve_answers_logs_each_request_and_stops_promptly(variant: str, tmp_path: Path) -> None:
+    with KataServer(variant, f"sqlite:///{tmp_path / 'kata.sqlite3'}") as server:
+        assert _get(f"{server.url}/health") == {"status": "ok", "variant": variant}
+        started = time.monotonic()
+        assert server.stop() == 0
+        assert time.monotonic() - started < STOP_SECONDS
+    assert any("GET /health 200" in line for line in server.output), server.output
+
+
+@pytest.mark.parametrize("variant", variants.names())
+def test_a_restart_keeps_the_data_in_the_default_database(variant: str, tmp_path: Path) -> None:
+    product = {"sku": "RESTART-1", "name": "Kept", "price": "2.50", "stock": 7}
+    no_url = {"KATA_DATABASE_URL": ""}
+    with KataServer(variant, None, cwd=tmp_path, env=no_url) as first:
+        assert _post(f"{first.url}/products", product) == 201
+    assert (tmp_path / "var" / f"{variant}.sqlite3").is_file()
+    with KataServer(variant, None, cwd=tmp_path, env=no_url) as second:
+        assert _get(f"{second.url}/products/RESTART-1") == product
+
+
+def test_serve_refuses_an_unknown_variant() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kata.cli", "serve", "no_such_style"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "no_such_style" in result.stderr
