@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 
@@ -26,3 +28,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="start `kata serve NAME` and run the acceptance suite against it over HTTP",
     )
+
+
+# --- wall time per acceptance target ------------------------------------------------------
+# Each acceptance case tags its report with its target ("transaction_script-sqlite"); the
+# durations add up here (on the xdist controller too) and print at the end of the run.
+
+_seconds_by_target: dict[str, float] = {}
+_cases_by_target: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    target = dict(report.user_properties).get("target")
+    if not isinstance(target, str):
+        return
+    _seconds_by_target[target] = _seconds_by_target.get(target, 0.0) + report.duration
+    if report.when == "call":
+        _cases_by_target[target] = _cases_by_target.get(target, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _seconds_by_target:
+        return
+    terminalreporter.section("acceptance suite: time per target (sum of case durations)")
+    for target, seconds in sorted(_seconds_by_target.items()):
+        cases = _cases_by_target.get(target, 0)
+        terminalreporter.write_line(f"{target:40} {cases:5} cases {seconds:8.1f} s")

@@ -92,6 +92,7 @@ def live_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.fixture
 def driver(target: Target, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Driver]:
+    request.node.user_properties.append(("target", target.id))  # for the timing summary
     if target.backend == "live":
         yield LiveHttpDriver(request.getfixturevalue("live_url"))
         return

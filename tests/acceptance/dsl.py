@@ -219,9 +219,11 @@ def expect_status(reply: Reply, status: int) -> Reply:
     return reply
 
 
-def body_of(reply: Reply, status: int) -> Any:
-    """The JSON body of a reply that must have ``status``."""
-    return expect_status(reply, status).json()
+def body_of(reply: Reply, status: int) -> dict[str, Any]:
+    """The JSON object body of a reply that must have ``status``."""
+    body = expect_status(reply, status).json()
+    assert isinstance(body, dict), str(reply)
+    return body
 
 
 def expect_problem(reply: Reply, status: int, code: str) -> dict[str, Any]:
