@@ -67,6 +67,7 @@ def test_serve_refuses_an_unknown_variant() -> None:
         [sys.executable, "-m", "kata.cli", "serve", "no_such_style"],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "no_such_style" in result.stderr

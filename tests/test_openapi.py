@@ -1,0 +1,313 @@
+"""docs/openapi.yaml is valid OpenAPI 3.1, and the contract check built on it bites.
+
+The check (tests/acceptance/contract.py) runs on every reply of the acceptance suite; a
+check that passes everything would let any variant drift. These cases hand it replies that
+break the contract in one way each and expect an AssertionError naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from tests.acceptance.contract import SPEC_FILE, check_reply, contract
+from tests.acceptance.driver import Reply
+
+ORDER_ID = "3f0c7a0e-8d2b-4a55-9d3f-2f3a5e0d9b11"
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+# The operations of spec section 5, and what each answers besides 200/201 and 500.
+OPERATIONS = {
+    ("GET", "/health"): set(),
+    ("GET", "/products"): set(),
+    ("POST", "/products"): {400, 409, 413, 415, 422},
+    ("GET", "/products/{sku}"): {404},
+    ("PATCH", "/products/{sku}"): {400, 404, 409, 413, 415, 422},
+    ("POST", "/products/{sku}/restock"): {400, 404, 409, 413, 415, 422},
+    ("GET", "/orders"): {422},
+    ("POST", "/orders"): {400, 409, 413, 415, 422},
+    ("GET", "/orders/{id}"): {404},
+    ("PUT", "/orders/{id}/lines/{sku}"): {400, 404, 409, 413, 415, 422},
+    ("DELETE", "/orders/{id}/lines/{sku}"): {404, 409, 422},
+    ("POST", "/orders/{id}/cancellation"): {400, 404, 409, 413, 415, 422},
+    ("POST", "/orders/{id}/shipment"): {400, 404, 409, 413, 415, 422},
+    ("POST", "/payment-events"): {400, 404, 409, 413, 415, 422},
+    ("GET", "/events"): {422},
+}
+
+
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    spec = document()
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec, cls=OpenAPIV31SpecValidator)
+
+
+def test_the_document_has_exactly_the_operations_of_the_spec_with_their_statuses() -> None:
+    found = {
+        (method.upper(), path): {int(status) for status in operation["responses"]}
+        for path, item in document()["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    success = {
+        key: {201 if key in {("POST", "/products"), ("POST", "/orders")} else 200}
+        for key in OPERATIONS
+    }
+    expected = {key: OPERATIONS[key] | success[key] | {500} for key in OPERATIONS}
+    assert found == expected
+
+
+def test_the_contract_is_built_once_per_process() -> None:
+    assert contract() is contract()
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def reply(
+    method: str,
+    target: str,
+    status: int,
+    body: Any,
+    content_type: str = JSON,
+    **headers: str,
+) -> Reply:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sent = {"content-type": content_type} | {k.replace("_", "-"): v for k, v in headers.items()}
+    return Reply(method, target, status, sent, raw)
+
+
+def order(**changes: Any) -> dict[str, Any]:
+    return {
+        "id": ORDER_ID,
+        "customer_id": "cust_1",
+        "status": "PENDING_PAYMENT",
+        "lines": [{"sku": "PEN", "quantity": 2, "unit_price": "52.25", "line_total": "104.50"}],
+        "subtotal": "104.50",
+        "discount": "5.23",
+        "total": "99.27",
+        "payment_id": None,
+        "cancel_reason": None,
+        "refund_due": False,
+        "created_at": "2026-11-25T10:00:00.123456Z",
+    } | changes
+
+
+def problem(code: str, status: int, **extra: Any) -> dict[str, Any]:
+    body = {"type": f"urn:kata:problem:{code}", "title": code, "status": status, "detail": "."}
+    return body | extra
+
+
+def event(kind: str, data: dict[str, Any], seq: int = 7) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "type": kind,
+        "order_id": ORDER_ID,
+        "occurred_at": "2026-11-25T10:00:01Z",
+        "data": data,
+    }
+
+
+PRODUCT = {"sku": "PEN", "name": "Fountain pen", "price": "12.50", "stock": 100}
+PLACED = event(
+    "OrderPlaced",
+    {
+        "customer_id": "cust_1",
+        "lines": [{"sku": "PEN", "quantity": 2, "unit_price": "52.25"}],
+        "total": "99.27",
+    },
+)
+
+CONFORMING = {
+    "health": reply("GET", "/health", 200, {"status": "ok", "variant": "transaction_script"}),
+    "placed order": reply("POST", "/orders", 201, order(), location=f"/orders/{ORDER_ID}"),
+    "registered product": reply("POST", "/products", 201, PRODUCT, location="/products/PEN"),
+    "charset on the content type": reply(
+        "GET", "/products/PEN", 200, PRODUCT, content_type="application/json; charset=utf-8"
+    ),
+    "paid order": reply("POST", "/payment-events", 200, order(status="PAID", payment_id="pay-1")),
+    "refund due": reply(
+        "POST",
+        f"/orders/{ORDER_ID}/cancellation",
+        200,
+        order(status="CANCELLED", payment_id="pay-1", cancel_reason="customer", refund_due=True),
+    ),
+    "orders filtered": reply("GET", "/orders?status=PAID&limit=3", 200, {"orders": [order()]}),
+    "events": reply(
+        "GET",
+        "/events?after=6",
+        200,
+        {"events": [PLACED, event("OrderShipped", {}, seq=9)]},
+    ),
+    "insufficient stock": reply(
+        "POST", "/orders", 409, problem("insufficient-stock", 409, skus=["A", "B"]), PROBLEM
+    ),
+    "nested validation errors": reply(
+        "POST",
+        "/orders",
+        422,
+        problem("validation-error", 422, errors={"lines": {"0": {"quantity": ["Too big."]}}}),
+        PROBLEM,
+    ),
+    "unknown route": reply("GET", "/nowhere", 404, problem("not-found", 404), PROBLEM),
+    "malformed SKU in the path": reply(
+        "GET", "/products/lower-case", 404, problem("not-found", 404), PROBLEM
+    ),
+    "wrong method": reply(
+        "DELETE",
+        "/products",
+        405,
+        problem("method-not-allowed", 405),
+        PROBLEM,
+        allow="GET, HEAD, OPTIONS, POST",
+    ),
+    "HEAD as a framework answers it": reply("HEAD", "/health", 200, b""),
+}
+
+
+@pytest.mark.parametrize("conforming", CONFORMING.values(), ids=CONFORMING.keys())
+def test_a_conforming_reply_passes(conforming: Reply) -> None:
+    check_reply(conforming)
+
+
+BROKEN = {
+    "money as a number": (
+        reply("GET", f"/orders/{ORDER_ID}", 200, order(total=99.27)),
+        r"\$\.total: Decimal\('99\.27'\) is not of type 'string'",
+    ),
+    "money with one decimal": (
+        reply("GET", "/products/PEN", 200, PRODUCT | {"price": "12.5"}),
+        r"\$\.price: '12\.5' does not match",
+    ),
+    "a missing field": (
+        reply(
+            "GET", f"/orders/{ORDER_ID}", 200, {k: v for k, v in order().items() if k != "total"}
+        ),
+        r"'total' is a required property",
+    ),
+    "an unknown field": (
+        reply("GET", "/products/PEN", 200, PRODUCT | {"colour": "blue"}),
+        r"'colour' was unexpected",
+    ),
+    "a quantity written 2.0": (
+        reply(
+            "GET",
+            f"/orders/{ORDER_ID}",
+            200,
+            order(
+                lines=[
+                    {"sku": "PEN", "quantity": 2.0, "unit_price": "52.25", "line_total": "104.50"}
+                ]
+            ),
+        ),
+        r"\$\.lines\[0\]\.quantity: Decimal\('2\.0'\) is not of type 'integer'",
+    ),
+    "a status outside the enum": (
+        reply("GET", f"/orders/{ORDER_ID}", 200, order(status="OPEN")),
+        r"\$\.status: 'OPEN' is not one of",
+    ),
+    "a timestamp not in UTC with Z": (
+        reply("GET", f"/orders/{ORDER_ID}", 200, order(created_at="2026-11-25T10:00:00+00:00")),
+        r"\$\.created_at: .* does not match",
+    ),
+    "a paid order without its payment id": (
+        reply("GET", f"/orders/{ORDER_ID}", 200, order(status="PAID")),
+        r"\$\.payment_id: None is not of type 'string'",
+    ),
+    "a refund due on an order cancelled unpaid": (
+        reply(
+            "GET",
+            f"/orders/{ORDER_ID}",
+            200,
+            order(status="CANCELLED", cancel_reason="customer", refund_due=True),
+        ),
+        r"\$\.payment_id: None is not of type 'string'",
+    ),
+    "event data of another type": (
+        reply("GET", "/events", 200, {"events": [event("OrderPaid", {})]}),
+        r"\$\.events\[0\]\.data: 'payment_id' is a required property",
+    ),
+    "a repeated key": (
+        reply("GET", "/health", 200, b'{"status": "ok", "variant": "a", "variant": "b"}'),
+        r"repeated key",
+    ),
+    "an undocumented status": (
+        reply("GET", f"/orders/{ORDER_ID}", 409, problem("invalid-state", 409), PROBLEM),
+        r"GET /orders/\{id\}: Unknown response http status: 409",
+    ),
+    "a problem without detail": (
+        reply(
+            "GET",
+            "/products/NOPE",
+            404,
+            {k: v for k, v in problem("not-found", 404).items() if k != "detail"},
+            PROBLEM,
+        ),
+        r"'detail' is a required property",
+    ),
+    "a problem code of another status": (
+        reply("GET", "/products/NOPE", 404, problem("invalid-state", 404), PROBLEM),
+        r"\$\.type: 'urn:kata:problem:not-found' was expected",
+    ),
+    "a problem status unlike the reply's": (
+        reply("GET", "/products/NOPE", 404, problem("not-found", 400), PROBLEM),
+        r"\$\.status: 404 was expected",
+    ),
+    "a problem served as plain JSON": (
+        reply("GET", "/products/NOPE", 404, problem("not-found", 404), JSON),
+        r"mimetype not found: application/json",
+    ),
+    "a validation error without errors": (
+        reply("POST", "/orders", 422, problem("validation-error", 422), PROBLEM),
+        r"'errors' is a required property",
+    ),
+    "insufficient stock without skus": (
+        reply("POST", "/orders", 409, problem("insufficient-stock", 409), PROBLEM),
+        r"'skus' is a required property",
+    ),
+    "a 201 without Location": (
+        reply("POST", "/orders", 201, order()),
+        r"Missing required header: Location",
+    ),
+    "a Location naming another order": (
+        reply("POST", "/products", 201, PRODUCT, location="/products/INK"),
+        r"Location '/products/INK' should be '/products/PEN'",
+    ),
+    "an unknown route answered in HTML": (
+        reply("GET", "/nowhere", 404, b"<h1>Not Found</h1>", "text/html"),
+        r"route not in the document: .*mimetype not found: text/html",
+    ),
+    "an unknown route answered 200": (
+        reply("GET", "/nowhere", 200, {"status": "ok"}),
+        r"route not in the document: Unknown response http status: 200",
+    ),
+    "a 405 without Allow": (
+        reply("DELETE", "/products", 405, problem("method-not-allowed", 405), PROBLEM),
+        r"Missing required header: Allow",
+    ),
+    "an Allow missing a method of the path": (
+        reply("DELETE", "/products", 405, problem("method-not-allowed", 405), PROBLEM, allow="GET"),
+        r"Allow 'GET' should list \['GET', 'POST'\]",
+    ),
+    "a wrong method answered 404 on a path that names something": (
+        reply("DELETE", "/products/PEN", 404, problem("not-found", 404), PROBLEM),
+        r"DELETE not on /products/\{sku\}: Unknown response http status: 404",
+    ),
+}
+
+
+@pytest.mark.parametrize(("broken", "complaint"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_reply_that_breaks_the_contract_is_refused(broken: Reply, complaint: str) -> None:
+    with pytest.raises(AssertionError, match=complaint) as refused:
+        check_reply(broken)
+    assert str(broken) in str(refused.value)  # the message shows the reply itself
