@@ -1,0 +1,191 @@
+"""The bad-input table: every endpoint that reads a request body, the small world of
+products and orders each can be aimed at, and raw request bodies (JSON the ``json`` module
+will not write: NaN, repeated keys, lone surrogates, invalid UTF-8, padding to an exact size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from tests.acceptance.driver import Reply
+from tests.acceptance.dsl import JSON_TYPE, Order, Shop, encode
+from tests.acceptance.expectations import unchanged
+
+MAX_BODY_BYTES = 64 * 1024
+PROBE_FIELD = "note"  # the member a raw value is put in when a valid body is ``{}``
+
+# --- raw bodies ---------------------------------------------------------------------------
+
+
+def object_text(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A JSON object written member by member; values are raw JSON text."""
+    return b"{" + b", ".join(encode(name) + b": " + value for name, value in members) + b"}"
+
+
+def members_of(valid: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+    return [(name, encode(value)) for name, value in valid.items()]
+
+
+def with_raw_value(valid: Mapping[str, Any], raw: bytes) -> bytes:
+    """``valid`` with the value of its first member written as ``raw`` (or ``{"note": raw}``)."""
+    members = members_of(valid) or [(PROBE_FIELD, b"1")]
+    members[0] = (members[0][0], raw)
+    return object_text(members)
+
+
+def with_repeated_key(valid: Mapping[str, Any]) -> bytes:
+    """``valid`` with its first member written twice, the same value both times."""
+    members = members_of(valid) or [(PROBE_FIELD, b"1")]
+    return object_text([*members, members[0]])
+
+
+def padded(text: bytes, size: int) -> bytes:
+    """The JSON object ``text`` padded with white space before its ``}`` to ``size`` bytes."""
+    assert text.endswith(b"}"), text[-20:]
+    assert len(text) < size, f"{len(text)} bytes already"
+    return text[:-1] + b" " * (size - len(text)) + b"}"
+
+
+# --- the world a bad request is sent into ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class World:
+    """A product, a pending and a paid order of it, and names not used yet."""
+
+    sku: str  # price 10.00, stock 100 before the orders below
+    fresh_sku: str  # not registered
+    customer: str  # owns ``pending``
+    pending: Order  # PENDING_PAYMENT, 1 x sku
+    paid: Order  # PAID, 1 x sku
+    payment_id: str  # not used yet
+
+    def unchanged(self, shop: Shop) -> AbstractContextManager[None]:
+        """Asserts a block changes nothing of this world a client can see, events included."""
+        return unchanged(
+            shop,
+            skus=(self.sku, self.fresh_sku),
+            order_ids=(self.pending["id"], self.paid["id"]),
+            customers=(self.customer,),
+        )
+
+
+def make_world(shop: Shop) -> World:
+    sku = shop.add_product(price="10.00", stock=100)
+    customer = shop.new_customer()
+    return World(
+        sku=sku,
+        fresh_sku=shop.new_sku(),
+        customer=customer,
+        pending=shop.placed_order([(sku, 1)], customer),
+        paid=shop.order_in_state("PAID", [(sku, 1)]),
+        payment_id=shop.new_payment_id(),
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint that reads a request body, with a valid body for it in a world."""
+
+    name: str
+    method: str
+    path: Callable[[World], str]
+    valid: Callable[[World], dict[str, Any]]
+    success: int
+    unknown_field: str  # a plausible field the endpoint does not take
+    empty_object_errors: tuple[str, ...]  # paths reported for ``{}``; () means ``{}`` is valid
+    body_required: bool = True
+
+    def send(
+        self, shop: Shop, world: World, body: bytes | None, content_type: str | None = JSON_TYPE
+    ) -> Reply:
+        """Send ``body`` to this endpoint in ``world`` exactly as given."""
+        return shop.send_raw(self.method, self.path(world), body, content_type=content_type)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST /products",
+        "POST",
+        lambda w: "/products",
+        lambda w: {"sku": w.fresh_sku, "name": "Desk lamp", "price": "25.00", "stock": 3},
+        201,
+        "colour",
+        ("sku", "name", "price", "stock"),
+    ),
+    Endpoint(
+        "PATCH /products/<sku>",
+        "PATCH",
+        lambda w: f"/products/{w.sku}",
+        lambda w: {"name": "Renamed pen", "price": "11.00"},
+        200,
+        "stock",
+        ("_schema",),
+    ),
+    Endpoint(
+        "POST /products/<sku>/restock",
+        "POST",
+        lambda w: f"/products/{w.sku}/restock",
+        lambda w: {"quantity": 5},
+        200,
+        "reason",
+        ("quantity",),
+    ),
+    Endpoint(
+        "POST /orders",
+        "POST",
+        lambda w: "/orders",
+        lambda w: {"customer_id": w.customer, "lines": [{"sku": w.sku, "quantity": 2}]},
+        201,
+        "coupon",
+        ("customer_id", "lines"),
+    ),
+    Endpoint(
+        "PUT /orders/<id>/lines/<sku>",
+        "PUT",
+        lambda w: f"/orders/{w.pending['id']}/lines/{w.sku}",
+        lambda w: {"quantity": 3},
+        200,
+        "unit_price",
+        ("quantity",),
+    ),
+    Endpoint(
+        "POST /orders/<id>/cancellation",
+        "POST",
+        lambda w: f"/orders/{w.pending['id']}/cancellation",
+        lambda w: {},
+        200,
+        "reason",
+        (),
+        body_required=False,
+    ),
+    Endpoint(
+        "POST /orders/<id>/shipment",
+        "POST",
+        lambda w: f"/orders/{w.paid['id']}/shipment",
+        lambda w: {},
+        200,
+        "carrier",
+        (),
+        body_required=False,
+    ),
+    Endpoint(
+        "POST /payment-events",
+        "POST",
+        lambda w: "/payment-events",
+        lambda w: {
+            "payment_id": w.payment_id,
+            "order_id": w.pending["id"],
+            "outcome": "succeeded",
+            "amount": w.pending["total"],
+        },
+        200,
+        "currency",
+        ("payment_id", "order_id", "outcome", "amount"),
+    ),
+)
+
+ENDPOINTS_BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}

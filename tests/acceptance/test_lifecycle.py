@@ -1,0 +1,138 @@
+"""O7, O8, O11: the order lifecycle, cancellation and shipment.
+
+The O7 transition table in full: every state x every action. Six cells are allowed; every
+other cell is 409 ``invalid-state`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import pytest
+
+from tests.acceptance.dsl import ORDER_ACTIONS, ORDER_STATES, QUANTITY, STOCK, Shop
+from tests.acceptance.expectations import body_of, expect_one_new_event, expect_problem, unchanged
+
+
+class Allowed(NamedTuple):
+    status: str
+    cancel_reason: str | None
+    refund_due: bool
+    event: str
+    stock: int  # the product's stock afterwards (STOCK before the order was placed)
+
+
+RESERVED = STOCK - QUANTITY
+
+ALLOWED: dict[tuple[str, str], Allowed] = {
+    ("PENDING_PAYMENT", "pay"): Allowed("PAID", None, False, "OrderPaid", RESERVED),
+    ("PENDING_PAYMENT", "fail payment"): Allowed(
+        "CANCELLED", "payment-failed", False, "OrderCancelled", STOCK
+    ),
+    ("PENDING_PAYMENT", "cancel"): Allowed("CANCELLED", "customer", False, "OrderCancelled", STOCK),
+    ("PENDING_PAYMENT", "amend"): Allowed(
+        "PENDING_PAYMENT", None, False, "OrderAmended", RESERVED - 1
+    ),
+    ("PAID", "cancel"): Allowed("CANCELLED", "customer", True, "OrderCancelled", STOCK),
+    ("PAID", "ship"): Allowed("SHIPPED", None, False, "OrderShipped", RESERVED),
+}
+
+FORBIDDEN = [
+    (state, action)
+    for state in ORDER_STATES
+    for action in ORDER_ACTIONS
+    if (state, action) not in ALLOWED
+]
+
+# What an allowed transition may change besides the lines (only "amend" changes those).
+STATE_FIELDS = ("status", "payment_id", "cancel_reason", "refund_due")
+LINE_FIELDS = ("lines", "subtotal", "discount", "total")
+
+
+def _without(order: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in order.items() if key not in fields}
+
+
+@pytest.mark.rule("O7", "O8", "O11", "events")
+@pytest.mark.parametrize(("state", "action"), list(ALLOWED), ids=[f"{s}-{a}" for s, a in ALLOWED])
+def test_an_allowed_transition_moves_the_order_and_records_one_event(
+    shop: Shop, state: str, action: str
+) -> None:
+    expected = ALLOWED[state, action]
+    before = shop.order_in_state(state)
+    sku = before["lines"][0]["sku"]
+    events_before = shop.events_of(before["id"])
+
+    after = body_of(shop.act(action, before), 200)
+
+    assert after == shop.order(before["id"])
+    assert after["status"] == expected.status
+    assert after["cancel_reason"] == expected.cancel_reason
+    assert after["refund_due"] is expected.refund_due
+    if action == "pay":
+        assert isinstance(after["payment_id"], str)
+    else:
+        assert after["payment_id"] == before["payment_id"]
+    if action == "amend":
+        assert after["lines"][0]["quantity"] == QUANTITY + 1
+        assert _without(after, STATE_FIELDS + LINE_FIELDS) == _without(
+            before, STATE_FIELDS + LINE_FIELDS
+        )
+    else:
+        assert _without(after, STATE_FIELDS) == _without(before, STATE_FIELDS)
+    assert shop.stock_of(sku) == expected.stock
+    expect_one_new_event(shop, before["id"], events_before, expected.event)
+
+
+@pytest.mark.rule("O7", "O9", "O10", "O11")
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN, ids=[f"{s}-{a}" for s, a in FORBIDDEN])
+def test_a_forbidden_transition_is_refused_and_changes_nothing(
+    shop: Shop, state: str, action: str
+) -> None:
+    order = shop.order_in_state(state)
+
+    with unchanged(shop, orders=[order]):
+        expect_problem(shop.act(action, order), 409, "invalid-state")
+
+    assert shop.order(order["id"])["status"] == state
+
+
+@pytest.mark.rule("O7", "O8")
+def test_cancelling_returns_every_reserved_unit_exactly_once(shop: Shop) -> None:
+    pen, ink, pad = (shop.add_product(stock=50) for _ in range(3))
+    order = shop.placed_order([(pen, 3), (ink, 1)])
+    body_of(shop.set_line(order["id"], ink, 5), 200)
+    body_of(shop.set_line(order["id"], pad, 7), 200)
+    body_of(shop.set_line(order["id"], pen, 2), 200)
+    assert [shop.stock_of(sku) for sku in (pen, ink, pad)] == [48, 45, 43]
+
+    cancelled = body_of(shop.cancel(order["id"]), 200)
+
+    assert cancelled["status"] == "CANCELLED"
+    assert cancelled["cancel_reason"] == "customer"
+    assert cancelled["refund_due"] is False
+    assert [shop.stock_of(sku) for sku in (pen, ink, pad)] == [50, 50, 50]
+    with unchanged(shop, orders=[cancelled]):
+        expect_problem(shop.cancel(order["id"]), 409, "invalid-state")
+    assert [shop.stock_of(sku) for sku in (pen, ink, pad)] == [50, 50, 50]
+
+
+@pytest.mark.rule("O7", "O8", "O11", "http")
+@pytest.mark.parametrize(
+    ("path", "content_type", "status"),
+    [
+        ("cancellation", None, "CANCELLED"),
+        ("cancellation", "application/json", "CANCELLED"),
+        ("shipment", "text/plain", "SHIPPED"),
+    ],
+    ids=["cancellation-no-type", "cancellation-json", "shipment-text"],
+)
+def test_cancellation_and_shipment_accept_an_empty_body(
+    shop: Shop, path: str, content_type: str | None, status: str
+) -> None:
+    order = shop.order_in_state("PAID")
+
+    reply = shop.send_raw("POST", f"/orders/{order['id']}/{path}", b"", content_type=content_type)
+
+    assert body_of(reply, 200)["status"] == status
+    assert shop.order(order["id"])["status"] == status

@@ -1,0 +1,183 @@
+"""Values on the wire (spec §1): money, quantities and identifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.acceptance.dsl import Send, Shop, order_body
+from tests.acceptance.expectations import (
+    Failures,
+    body_of,
+    expect_invalid,
+    expect_problem,
+    unchanged,
+)
+
+# --- money in -----------------------------------------------------------------------------
+
+
+@pytest.mark.rule("values", "P1")
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("1", "1.00"),
+        ("1.5", "1.50"),
+        ("1.50", "1.50"),
+        ("000001.00", "1.00"),  # six integer digits, leading zeros and all
+        ("0.1", "0.10"),
+    ],
+)
+def test_money_matching_the_pattern_is_accepted_and_shown_with_two_decimals(
+    shop: Shop, given: str, shown: str
+) -> None:
+    sku = shop.new_sku()
+
+    assert body_of(shop.register_product(sku, price=given), 201)["price"] == shown
+    assert shop.product(sku)["price"] == shown
+    listed = [p for p in shop.products() if p["sku"] == sku]
+    assert [p["price"] for p in listed] == [shown]
+
+
+REFUSED_MONEY = [
+    pytest.param(12.5, id="json-number"),
+    pytest.param("1e3", id="exponent"),
+    pytest.param("NaN", id="NaN"),
+    pytest.param("-1", id="minus-sign"),
+    pytest.param("+1", id="plus-sign"),
+    pytest.param("10.00\n", id="trailing-newline"),
+    pytest.param(" 10", id="leading-space"),
+    pytest.param("1.234", id="three-decimals"),
+    pytest.param("0000010", id="seven-integer-digits"),
+    pytest.param("\uff11\uff12", id="full-width-digits"),
+    pytest.param("", id="empty"),
+    pytest.param(".5", id="no-integer-digit"),
+    pytest.param("1,50", id="decimal-comma"),
+    pytest.param(None, id="null"),
+]
+
+
+@pytest.mark.rule("values", "P1")
+@pytest.mark.parametrize("price", REFUSED_MONEY)
+def test_money_not_matching_the_pattern_whole_is_refused(shop: Shop, price: Any) -> None:
+    sku = shop.new_sku()
+
+    with unchanged(shop, catalogue=True):
+        expect_invalid(shop.register_product(sku, name="Pen", price=price, stock=5), "price")
+    expect_problem(shop.get_product(sku), 404, "not-found")
+
+
+@pytest.mark.rule("values", "P4", "O10")
+def test_every_money_field_is_held_to_the_pattern(shop: Shop) -> None:
+    sku = shop.add_product(price="10.00", stock=10)
+    order = shop.placed_order([(sku, 2)])
+    failures = Failures()
+    for bad in (20, 20.0, "2e1", "20.00\n", "\uff12\uff10", "-20"):
+        with failures.check(f"PATCH price {bad!r}"), unchanged(shop, orders=[order]):
+            expect_invalid(shop.update_product(sku, price=bad), "price")
+        with failures.check(f"payment amount {bad!r}"), unchanged(shop, orders=[order]):
+            expect_invalid(shop.pay(order["id"], bad), "amount")
+    failures.assert_none()
+
+
+# --- money out and compared -----------------------------------------------------------------
+
+
+@pytest.mark.rule("values", "O4", "events")
+def test_money_is_shown_with_two_decimals_everywhere(shop: Shop) -> None:
+    sku = shop.add_product(price="20", stock=10)
+    assert shop.product(sku)["price"] == "20.00"
+
+    order = shop.placed_order([(sku, 1)])
+
+    assert order["lines"] == [
+        {"sku": sku, "quantity": 1, "unit_price": "20.00", "line_total": "20.00"}
+    ]
+    assert (order["subtotal"], order["discount"], order["total"]) == ("20.00", "0.00", "20.00")
+    (placed,) = shop.events_of(order["id"])
+    assert placed["data"]["lines"] == [{"sku": sku, "quantity": 1, "unit_price": "20.00"}]
+    assert placed["data"]["total"] == "20.00"
+
+
+@pytest.mark.rule("values", "O10", "events")
+@pytest.mark.parametrize("amount", ["20", "20.0", "020.00"])
+def test_an_amount_equal_in_value_to_the_total_pays_the_order(shop: Shop, amount: str) -> None:
+    sku = shop.add_product(price="10.00", stock=10)
+    order = shop.placed_order([(sku, 2)])
+    assert order["total"] == "20.00"
+
+    reply = shop.pay(order["id"], amount)
+
+    paid = body_of(reply, 200)
+    assert (paid["status"], paid["total"]) == ("PAID", "20.00")
+    assert paid["payment_id"] == reply.payment_id
+    assert [e["data"] for e in shop.events_of(order["id"]) if e["type"] == "OrderPaid"] == [
+        {"payment_id": reply.payment_id, "amount": "20.00"}
+    ]
+
+
+# --- quantities -----------------------------------------------------------------------------
+
+
+@pytest.mark.rule("values", "P3", "O1", "O9")
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        pytest.param(True, id="true"),
+        pytest.param(2.0, id="float-2.0"),
+        pytest.param("2", id="string"),
+        pytest.param(None, id="null"),
+    ],
+)
+def test_a_quantity_must_be_a_json_integer(shop: Shop, quantity: Any) -> None:
+    sku = shop.add_product(price="10.00", stock=10)
+    order = shop.placed_order([(sku, 1)])
+    customer = shop.new_customer()
+    attempts: list[tuple[str, Send, str]] = [
+        ("restock", lambda: shop.restock(sku, quantity), "quantity"),
+        ("place order", lambda: shop.place_order(customer, [(sku, quantity)]), "lines.0.quantity"),
+        ("set line", lambda: shop.set_line(order["id"], sku, quantity), "quantity"),
+    ]
+    failures = Failures()
+    for label, send, path in attempts:
+        with failures.check(label), unchanged(shop, customers=[customer], orders=[order]):
+            expect_invalid(send(), path)
+    assert shop.orders_of(customer) == []
+    failures.assert_none()
+
+
+# --- identifiers ----------------------------------------------------------------------------
+
+
+@pytest.mark.rule("values", "O1")
+def test_a_customer_id_must_match_its_pattern_whole(shop: Shop) -> None:
+    sku = shop.add_product(price="10.00", stock=10)
+    failures = Failures()
+    for customer in ("", "x" * 65, "ann smith", "ann\n", "zoë", "ann.smith", 42):
+        with failures.check(f"customer_id {customer!r}"), unchanged(shop, skus=[sku]):
+            body = order_body(customer, [(sku, 1)])
+            expect_invalid(shop.request("POST", "/orders", body), "customer_id")
+    longest = (shop.new_customer() + "_" * 64)[:64]
+    assert body_of(shop.place_order(longest, [(sku, 1)]), 201)["customer_id"] == longest
+    failures.assert_none()
+
+
+@pytest.mark.rule("values", "O10")
+def test_payment_ids_and_order_ids_in_a_body_are_checked_before_they_are_looked_up(
+    shop: Shop,
+) -> None:
+    sku = shop.add_product(price="10.00", stock=10)
+    order = shop.placed_order([(sku, 1)])
+    failures = Failures()
+    for payment_id in ("", "x" * 65, "pay 1", "pay/1", "päy"):
+        with failures.check(f"payment_id {payment_id!r}"), unchanged(shop, orders=[order]):
+            expect_invalid(shop.pay(order["id"], "10.00", payment_id), "payment_id")
+    for order_id, status in (("", 422), ("x" * 65, 422), ("x" * 64, 404)):
+        with failures.check(f"order_id {order_id!r}"), unchanged(shop, orders=[order]):
+            reply = shop.pay(order_id, "10.00")
+            if status == 422:
+                expect_invalid(reply, "order_id")
+            else:
+                expect_problem(reply, 404, "not-found")
+    failures.assert_none()
