@@ -39,6 +39,10 @@ LAYERS_CONTRACT = "transaction-script-layers"
 NO_WEB_CONTRACT = "transaction-script-no-web-below-presentation"
 NO_SQL_CONTRACT = "transaction-script-no-sql-in-presentation-or-records"
 INDEPENDENCE_CONTRACT = "variants-independent"
+DM = "domain_model"
+DM_LAYERS_CONTRACT = "domain-model-layers"
+DM_NO_WEB_CONTRACT = "domain-model-no-web-below-presentation"
+DM_NO_SQL_CONTRACT = "domain-model-no-sql-in-presentation"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -251,10 +255,21 @@ PLANTS = [
     Plant(NO_WEB_CONTRACT, f"{VARIANT}.records", "werkzeug"),
     Plant(NO_SQL_CONTRACT, f"{VARIANT}.presentation", "sqlalchemy"),
     Plant(NO_SQL_CONTRACT, f"{VARIANT}.records", "sqlalchemy"),
+    Plant(DM_LAYERS_CONTRACT, f"{DM}.domain", f"{{root}}.{DM}.services"),
+    Plant(DM_LAYERS_CONTRACT, f"{DM}.persistence", f"{{root}}.{DM}.services"),
+    Plant(DM_LAYERS_CONTRACT, f"{DM}.presentation", f"{{root}}.{DM}.app"),
+    Plant(DM_NO_WEB_CONTRACT, f"{DM}.domain", "flask"),
+    Plant(DM_NO_WEB_CONTRACT, f"{DM}.services", "marshmallow"),
+    Plant(DM_NO_WEB_CONTRACT, f"{DM}.persistence", "werkzeug"),
+    Plant(DM_NO_SQL_CONTRACT, f"{DM}.presentation", "sqlalchemy"),
     Plant(INDEPENDENCE_CONTRACT, f"{VARIANT}.presentation", "{root}.domain_model"),
-    Plant(INDEPENDENCE_CONTRACT, "domain_model", f"{{root}}.{VARIANT}.records"),
+    Plant(INDEPENDENCE_CONTRACT, f"{DM}.domain", f"{{root}}.{VARIANT}.records"),
     Plant(INDEPENDENCE_CONTRACT, "hexagonal", "{root}.aggregate"),
 ]
+
+
+# (variant, its layers contract) for every variant with an exhaustive layers contract.
+LAYERED_VARIANTS = [(VARIANT, LAYERS_CONTRACT), (DM, DM_LAYERS_CONTRACT)]
 
 
 def _plant(probe: Probe, plant: Plant) -> tuple[str, str, int]:
@@ -293,17 +308,18 @@ def test_a_forbidden_import_breaks_its_contract_and_no_other(
     assert f"{importer} -> {imported} (l.{line})" in result.report, result.report
 
 
+@pytest.mark.parametrize(("variant", "contract"), LAYERED_VARIANTS)
 def test_a_module_outside_the_layers_breaks_the_layers_contract_and_no_other(
-    probe: Probe, capsys: pytest.CaptureFixture[str]
+    probe: Probe, variant: str, contract: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stray = probe.package / VARIANT / "helpers.py"
+    stray = probe.package / variant / "helpers.py"
     stray.write_text('"""Belongs to no layer."""\n\n\ndef helper() -> None:\n    pass\n', "utf-8")
 
     result = _lint(probe.config, probe.cache_dir, capsys)
 
-    _assert_only_broken(LAYERS_CONTRACT, result, probe)
+    _assert_only_broken(contract, result, probe)
     assert "The following modules are not listed as layers:" in result.report
-    assert f"- {probe.module(VARIANT)}.helpers" in result.report, result.report
+    assert f"- {probe.module(variant)}.helpers" in result.report, result.report
 
 
 # --- no contract is kept by a layer that is missing or empty ----------------------------
@@ -325,18 +341,27 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
     return containers, layers
 
 
-def test_every_layer_of_the_transaction_script_exists_and_holds_code() -> None:
-    containers, layers = _layers_of(CONFIG.read_text(encoding="utf-8"), LAYERS_CONTRACT)
+@pytest.mark.parametrize(
+    ("variant", "contract", "expected"),
+    [
+        (VARIANT, LAYERS_CONTRACT, ["app", "presentation", "services", "data", "records"]),
+        (DM, DM_LAYERS_CONTRACT, ["app", "presentation", "services", "persistence", "domain"]),
+    ],
+)
+def test_every_layer_of_a_variant_exists_and_holds_code(
+    variant: str, contract: str, expected: list[str]
+) -> None:
+    containers, layers = _layers_of(CONFIG.read_text(encoding="utf-8"), contract)
 
-    assert containers == [f"{ROOT}.{VARIANT}"]
-    assert layers == ["app", "presentation", "services", "data", "records"]
-    variant = REPO / ROOT / VARIANT
+    assert containers == [f"{ROOT}.{variant}"]
+    assert layers == expected
+    folder = REPO / ROOT / variant
     without_code = [
         layer
         for layer in layers
-        if not any(_has_code(module) for module in _module_files(variant / layer))
+        if not any(_has_code(module) for module in _module_files(folder / layer))
     ]
-    assert without_code == [], f"layers missing or without code in {variant}: {without_code}"
+    assert without_code == [], f"layers missing or without code in {folder}: {without_code}"
 
 
 def test_every_plant_targets_a_contract_of_the_configuration() -> None:

@@ -1,0 +1,70 @@
+"""The database: engine set-up, schema creation, and the session each unit of work runs in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from kata.domain_model.persistence.tables import event_counter, metadata
+
+# SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
+# violation (a concurrent insert of the same key won).
+_POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
+_SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+        # Entities stay readable after commit: the service builds its answer from them.
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            if connection.scalar(select(event_counter.c.id)) is None:
+                connection.execute(insert(event_counter).values(id=1, last_seq=0))
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def lost_a_race(error: Exception) -> bool:
+    """Did this transaction fail because a concurrent one changed the same data first?"""
+    if isinstance(error, StaleDataError):
+        return True  # an optimistic lock: the row's version moved on
+    if isinstance(error, DBAPIError):
+        if getattr(error.orig, "sqlstate", None) in _POSTGRES_CONFLICTS:
+            return True
+        return any(text in str(error.orig) for text in _SQLITE_CONFLICTS)
+    return False
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_immediately(connection: Connection) -> None:
+    # Writers queue on the busy timeout instead of deadlocking on a read-to-write upgrade.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,63 @@
+"""Repositories: collections of entities, backed by the ORM session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kata.domain_model.domain.order import Order, OrderStatus
+from kata.domain_model.domain.product import Product
+
+_orders = Order.__table__.c
+
+
+class ProductRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, product: Product) -> None:
+        self._session.add(product)
+
+    def get(self, sku: str) -> Product | None:
+        return self._session.get(Product, sku)
+
+    def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
+        found = self._session.scalars(select(Product).where(Product.sku.in_(list(skus))))
+        return {product.sku: product for product in found}
+
+    def all(self) -> list[Product]:
+        return list(self._session.scalars(select(Product).order_by(Product.sku)))
+
+
+class OrderRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.seen: list[Order] = []  # whose events the unit of work stores at commit
+
+    def add(self, order: Order) -> None:
+        self._session.add(order)
+        self.seen.append(order)
+
+    def get(self, order_id: str) -> Order | None:
+        order = self._session.scalars(select(Order).where(_orders.id == order_id)).first()
+        if order is not None:
+            self.seen.append(order)
+        return order
+
+    def count(self, customer_id: str, status: OrderStatus) -> int:
+        query = select(func.count()).where(
+            _orders.customer_id == customer_id, _orders.status == status
+        )
+        return int(self._session.scalar(query) or 0)
+
+    def newest_first(
+        self, customer_id: str | None, status: OrderStatus | None, limit: int
+    ) -> list[Order]:
+        query = select(Order).order_by(_orders.number.desc()).limit(limit)
+        if customer_id is not None:
+            query = query.where(_orders.customer_id == customer_id)
+        if status is not None:
+            query = query.where(_orders.status == status)
+        return list(self._session.scalars(query))
