@@ -98,6 +98,7 @@ class Endpoint:
     unknown_field: str  # a plausible field the endpoint does not take
     empty_object_errors: tuple[str, ...]  # paths reported for ``{}``; () means ``{}`` is valid
     body_required: bool = True
+    moves_order_to: str | None = None  # an order action: the order's status after it
 
     def send(
         self, shop: Shop, world: World, body: bytes | None, content_type: str | None = JSON_TYPE
@@ -161,6 +162,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "reason",
         (),
         body_required=False,
+        moves_order_to="CANCELLED",
     ),
     Endpoint(
         "POST /orders/<id>/shipment",
@@ -171,6 +173,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "carrier",
         (),
         body_required=False,
+        moves_order_to="SHIPPED",
     ),
     Endpoint(
         "POST /payment-events",

@@ -14,7 +14,6 @@ from tests.acceptance.expectations import (
     expect_invalid,
     expect_problem,
     expect_skus_problem,
-    expect_status,
     line_of,
     unchanged,
 )
@@ -74,12 +73,12 @@ def test_setting_the_quantity_a_line_already_has_changes_nothing(shop: Shop) -> 
         assert body_of(shop.set_line(order["id"], ink, 3), 200) == order
 
 
-@pytest.mark.rule("O9", "O2", "events")
-def test_setting_a_sku_not_on_the_order_adds_a_line_at_the_current_price(shop: Shop) -> None:
+@pytest.mark.rule("O9", "events")
+def test_setting_a_sku_not_on_the_order_adds_a_line(shop: Shop) -> None:
+    # A line added after a price change takes the new price: test_products.py (P4, O2).
     pen = shop.add_product(price="20.00", label="PEN")
-    ink = shop.add_product(price="4.00", stock=10, label="INK")
+    ink = shop.add_product(price="4.50", stock=10, label="INK")
     order = shop.placed_order([(pen, 1)])
-    expect_status(shop.update_product(ink, price="4.50"), 200)
     events = shop.events_of(order["id"])
 
     amended = body_of(shop.set_line(order["id"], ink, 4), 200)
@@ -103,9 +102,9 @@ def test_adding_a_line_short_of_stock_is_refused(shop: Shop) -> None:
         expect_skus_problem(shop.set_line(order["id"], ink, 3), 409, "insufficient-stock", [ink])
 
 
-@pytest.mark.rule("O9", "values")
-@pytest.mark.parametrize("quantity", [0, 1001, "2"], ids=["zero", "1001", "string"])
-def test_setting_a_quantity_outside_one_to_a_thousand_is_refused(shop: Shop, quantity: Any) -> None:
+@pytest.mark.rule("O9")
+@pytest.mark.parametrize("quantity", [0, 1001])
+def test_setting_a_quantity_outside_one_to_a_thousand_is_refused(shop: Shop, quantity: int) -> None:
     sku = shop.add_product(stock=2000)
     order = shop.placed_order([(sku, 5)])
     with unchanged(shop, orders=[order]):
@@ -174,15 +173,6 @@ def test_removing_the_last_line_is_refused(shop: Shop) -> None:
         expect_problem(shop.remove_line(order["id"], sku), 409, "last-line")
 
 
-@pytest.mark.rule("O9")
-def test_removing_a_line_that_is_not_on_the_order_is_not_found(shop: Shop) -> None:
-    on_order = shop.add_product()
-    elsewhere = shop.add_product()
-    order = shop.placed_order([(on_order, 2)])
-    with unchanged(shop, skus=[elsewhere], orders=[order]):
-        expect_problem(shop.remove_line(order["id"], elsewhere), 404, "not-found")
-
-
 # --- the order limit, the state, the order itself -------------------------------------------
 
 
@@ -216,19 +206,15 @@ def test_amending_past_a_total_of_ten_thousand_is_refused(shop: Shop) -> None:
 
 @pytest.mark.rule("O9", "O7")
 @pytest.mark.parametrize("state", ["PAID", "CANCELLED", "SHIPPED"])
-@pytest.mark.parametrize("change", ["PUT", "DELETE"])
-def test_an_order_no_longer_awaiting_payment_cannot_be_amended(
-    shop: Shop, state: str, change: str
+def test_a_line_cannot_be_removed_from_an_order_no_longer_awaiting_payment(
+    shop: Shop, state: str
 ) -> None:
+    # Setting a quantity in these states: the O7 table in test_lifecycle.py ("amend").
     ink = shop.add_product(label="INK")
     pen = shop.add_product(label="PEN")
     order = shop.order_in_state(state, [(ink, 2), (pen, 1)])
     with unchanged(shop, orders=[order]):
-        if change == "PUT":
-            reply = shop.set_line(order["id"], ink, 3)
-        else:
-            reply = shop.remove_line(order["id"], pen)
-        expect_problem(reply, 409, "invalid-state")
+        expect_problem(shop.remove_line(order["id"], pen), 409, "invalid-state")
 
 
 @pytest.mark.rule("O9", "http")

@@ -131,8 +131,8 @@ def test_a_bad_body_is_refused_by_every_endpoint_and_changes_nothing(shop: Shop,
 @pytest.mark.rule("http", "values")
 @pytest.mark.parametrize(
     ("body", "content_type"),
-    [(b"", JSON_TYPE), (b"", "text/plain"), (None, None)],
-    ids=["empty-json", "empty-text-plain", "absent"],
+    [(b"", JSON_TYPE), (b"", "text/plain"), (b"", None), (None, None)],
+    ids=["empty-json", "empty-text-plain", "empty-no-type", "absent"],
 )
 def test_an_empty_body_is_no_body_refused_where_one_is_required(
     shop: Shop, body: bytes | None, content_type: str | None
@@ -140,7 +140,9 @@ def test_an_empty_body_is_no_body_refused_where_one_is_required(
 
     def check(endpoint: Endpoint, world: World) -> None:
         if not endpoint.body_required:  # cancellation and shipment take no body at all
-            expect_status(endpoint.send(shop, world, body, content_type), endpoint.success)
+            done = body_of(endpoint.send(shop, world, body, content_type), endpoint.success)
+            assert done["status"] == endpoint.moves_order_to, done
+            assert shop.order(done["id"]) == done
             return
         with world.unchanged(shop):
             reply = endpoint.send(shop, world, body, content_type)
@@ -227,6 +229,7 @@ def test_a_repeated_key_inside_a_line_is_malformed(shop: Shop) -> None:
 
 
 # --- wrong JSON types, field by field -------------------------------------------------------
+# (money as a JSON number and a quantity as a string: test_values.py, the rules of §1 values)
 
 WRONG_TYPES: dict[str, list[tuple[dict[str, Any], str]]] = {
     "POST /products": [
@@ -240,7 +243,6 @@ WRONG_TYPES: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "PATCH /products/<sku>": [
         ({"name": {"en": "Pen"}}, "name"),
-        ({"price": 11}, "price"),
         ({"price": ["11.00"]}, "price"),
     ],
     "POST /products/<sku>/restock": [
@@ -259,7 +261,6 @@ WRONG_TYPES: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "PUT /orders/<id>/lines/<sku>": [
         ({"quantity": [3]}, "quantity"),
-        ({"quantity": "3"}, "quantity"),
     ],
     "POST /payment-events": [
         ({"payment_id": 5}, "payment_id"),
@@ -267,7 +268,6 @@ WRONG_TYPES: dict[str, list[tuple[dict[str, Any], str]]] = {
         ({"order_id": None}, "order_id"),
         ({"outcome": True}, "outcome"),
         ({"outcome": "success"}, "outcome"),
-        ({"amount": 10}, "amount"),
         ({"amount": None}, "amount"),
     ],
 }
@@ -345,57 +345,15 @@ def test_order_list_limits_at_their_bounds_are_accepted_and_unknown_parameters_i
 
 
 @pytest.mark.rule("http", "events")
-def test_event_list_limits_at_their_bounds_are_accepted_and_unknown_parameters_ignored(
-    shop: Shop,
-) -> None:
+def test_unknown_event_feed_parameters_are_ignored(shop: Shop) -> None:
     sku = shop.add_product(stock=10)
     shop.placed_order([(sku, 1)])
     shop.placed_order([(sku, 1)])
     mark = shop.events_mark
+    first = shop.event_feed(after=mark, limit=1)
+    assert len(first) == 1
 
-    one = shop.event_feed(after=mark, limit=1, page=9)
-    most = shop.event_feed(after=mark, limit=500, cursor="x")
-    assert len(one) == 1
-    assert one == most[:1]
-    assert len(most) == 2
-    assert shop.event_feed(after=0, limit=1) != []
-
-
-# --- the Idempotency-Key header ---------------------------------------------------------------
-
-
-@pytest.mark.rule("O12", "http", "values")
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param("", id="empty"),
-        pytest.param("k" * 65, id="65-characters"),
-        pytest.param("two words", id="space"),
-        pytest.param("tab\there", id="tab"),
-        pytest.param("clé-1", id="non-ASCII"),
-    ],
-)
-def test_a_bad_idempotency_key_is_refused_under_its_header_name(shop: Shop, key: str) -> None:
-    world = make_world(shop)
-
-    with world.unchanged(shop):
-        reply = shop.place_order(world.customer, [(world.sku, 1)], idempotency_key=key)
-        expect_invalid(reply, "Idempotency-Key")
-
-
-@pytest.mark.rule("O12", "http", "values")
-def test_an_idempotency_key_of_64_visible_ascii_characters_is_accepted(shop: Shop) -> None:
-    sku = shop.add_product(stock=10)
-    customer = shop.new_customer()
-    visible = "".join(chr(code) for code in range(0x21, 0x7F) if not chr(code).isalnum())
-    key = (shop.new_idempotency_key() + visible + "z" * 64)[:64]
-
-    first = shop.place_order(customer, [(sku, 1)], idempotency_key=key)
-    again = shop.place_order(customer, [(sku, 1)], idempotency_key=key)
-
-    order = body_of(first, 201)
-    assert (again.status, again.json()) == (201, order)
-    assert shop.stock_of(sku) == 9
+    assert shop.event_feed(after=mark, limit=1, page=2, offset=1, cursor="x") == first
 
 
 # --- routes and methods -----------------------------------------------------------------------
@@ -678,23 +636,12 @@ def test_a_bad_restock_quantity_answers_before_the_stock_limit(shop: Shop) -> No
 
 
 @pytest.mark.rule("precedence", "O10", "O7")
-def test_invalid_state_answers_before_payment_mismatch(shop: Shop) -> None:
-    order = shop.order_in_state("CANCELLED", [(shop.add_product(stock=10), 1)])
+@pytest.mark.parametrize("state", ["SHIPPED", "CANCELLED"])
+def test_invalid_state_answers_before_payment_mismatch(shop: Shop, state: str) -> None:
+    order = shop.order_in_state(state, [(shop.add_product(stock=10), 1)])
 
     with unchanged(shop, orders=[order]):
         expect_problem(shop.pay(order["id"], "999.00"), 409, "invalid-state")
-
-
-@pytest.mark.rule("precedence", "O10", "O7")
-def test_a_processed_payment_id_is_answered_before_state_and_amount_checks(shop: Shop) -> None:
-    order = shop.placed_order([(shop.add_product(stock=10), 1)])
-    first = shop.pay(order["id"], order["total"])
-    paid = body_of(first, 200)
-
-    with unchanged(shop, orders=[order]):
-        again = shop.fail_payment(order["id"], "1.00", first.payment_id)
-
-    assert body_of(again, 200) == paid
 
 
 @pytest.mark.rule("precedence", "O10")

@@ -3,6 +3,11 @@
 A payment id already processed for an order is answered 200 with the order as it is (right
 after the order is found, before any state or amount check); a refused event processes
 nothing. Payment ids are scoped to their order.
+
+Elsewhere: what a payment does to the order (PENDING_PAYMENT to PAID or CANCELLED, stock,
+events) is a cell of the O7 table in test_lifecycle.py, and a failure's stock in its
+exactly-once case; an amount equal in value ("20" for "20.00") in test_values.py; a state
+that answers invalid-state before any amount check in test_bad_input.py.
 """
 
 from __future__ import annotations
@@ -20,36 +25,6 @@ from tests.acceptance.expectations import (
 
 
 @pytest.mark.rule("O10")
-def test_a_successful_payment_of_the_total_marks_the_order_paid(shop: Shop) -> None:
-    order = shop.order_in_state("PENDING_PAYMENT")
-
-    reply = shop.pay(order["id"], TOTAL)
-
-    paid = body_of(reply, 200)
-    assert paid == {**order, "status": "PAID", "payment_id": reply.payment_id}
-    assert shop.order(order["id"]) == paid
-    assert shop.stock_of(order["lines"][0]["sku"]) == STOCK - order["lines"][0]["quantity"]
-
-
-@pytest.mark.rule("O10", "values")
-@pytest.mark.parametrize(
-    ("price", "total", "amount"),
-    [("10.00", "20.00", "20"), ("10.45", "20.90", "020.9")],
-)
-def test_a_payment_amount_is_compared_with_the_total_by_value(
-    shop: Shop, price: str, total: str, amount: str
-) -> None:
-    sku = shop.add_product(price=price)
-    order = shop.placed_order([(sku, 2)])
-    assert order["total"] == total
-
-    paid = body_of(shop.pay(order["id"], amount), 200)
-
-    assert paid["status"] == "PAID"
-    assert paid["total"] == total
-
-
-@pytest.mark.rule("O10")
 @pytest.mark.parametrize("amount", ["19.99", "20.01"])
 def test_a_payment_of_another_amount_is_a_mismatch_and_changes_nothing(
     shop: Shop, amount: str
@@ -60,35 +35,11 @@ def test_a_payment_of_another_amount_is_a_mismatch_and_changes_nothing(
         expect_problem(shop.pay(order["id"], amount), 409, "payment-mismatch")
 
 
-@pytest.mark.rule("O10", "O8")
-def test_a_failed_payment_cancels_a_pending_order_and_returns_its_stock(shop: Shop) -> None:
-    pen, ink = shop.add_product(stock=10), shop.add_product(stock=10)
-    order = shop.placed_order([(pen, 4), (ink, 1)])
-
-    cancelled = body_of(shop.fail_payment(order["id"], order["total"]), 200)
-
-    assert cancelled["status"] == "CANCELLED"
-    assert cancelled["cancel_reason"] == "payment-failed"
-    assert cancelled["refund_due"] is False
-    assert shop.order(order["id"]) == cancelled
-    assert [shop.stock_of(pen), shop.stock_of(ink)] == [10, 10]
-
-
-@pytest.mark.rule("O10", "precedence")
-def test_a_payment_for_a_shipped_order_is_invalid_state_before_any_amount_check(
-    shop: Shop,
-) -> None:
-    order = shop.order_in_state("SHIPPED")
-
-    with unchanged(shop, orders=[order]):
-        expect_problem(shop.pay(order["id"], "1.00"), 409, "invalid-state")
-
-
 @pytest.mark.rule("O10", "precedence")
 @pytest.mark.parametrize(
     ("outcome", "amount"),
-    [("succeeded", TOTAL), ("failed", TOTAL), ("succeeded", "19.99")],
-    ids=["same-event", "now-failed", "other-amount"],
+    [("succeeded", TOTAL), ("failed", TOTAL), ("succeeded", "19.99"), ("failed", "1.00")],
+    ids=["same-event", "now-failed", "other-amount", "now-failed-other-amount"],
 )
 def test_a_processed_payment_id_is_answered_with_the_order_as_it_is(
     shop: Shop, outcome: str, amount: str

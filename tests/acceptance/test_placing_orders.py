@@ -1,9 +1,12 @@
-"""Placing an order: lines and quantities (O1), price snapshot (O2), reserving stock (O3),
-the order limit (O5), open orders per customer (O6), and the order as clients see it."""
+"""Placing an order: lines and quantities (O1), reserving stock (O3), the order limit (O5),
+open orders per customer (O6), and the order as clients see it.
+
+Elsewhere: the customer_id pattern in test_values.py, the price snapshot (O2, P4) in
+test_products.py, which error answers first in test_bad_input.py, the OrderPlaced event in
+test_events.py."""
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 
 import pytest
@@ -12,9 +15,7 @@ from tests.acceptance.driver import Reply
 from tests.acceptance.dsl import Line, Order, Shop
 from tests.acceptance.expectations import (
     body_of,
-    event_lines,
     expect_invalid,
-    expect_one_new_event,
     expect_order_shape,
     expect_problem,
     expect_skus_problem,
@@ -74,23 +75,16 @@ def test_an_item_quantity_outside_one_to_a_thousand_is_refused_under_its_index(
     expect_invalid(reply, f"lines.{index}.quantity")
 
 
-@pytest.mark.rule("O1", "events")
+@pytest.mark.rule("O1")
 def test_items_with_the_same_sku_are_merged_into_one_line(shop: Shop) -> None:
     pen = shop.add_product(price="2.00", stock=50, label="PEN")
     ink = shop.add_product(price="3.00", stock=50, label="INK")
-    customer = shop.new_customer()
 
-    order = body_of(shop.place_order(customer, [(pen, 2), (ink, 1), (pen, 3)]), 201)
+    order = body_of(shop.place_order(shop.new_customer(), [(pen, 2), (ink, 1), (pen, 3)]), 201)
 
     assert order["lines"] == [line_of(ink, 1, "3.00"), line_of(pen, 5, "2.00")]
     assert (order["subtotal"], order["total"]) == ("13.00", "13.00")
     assert (shop.stock_of(pen), shop.stock_of(ink)) == (45, 49)
-    event = expect_one_new_event(shop, order["id"], [], "OrderPlaced")
-    assert event["data"] == {
-        "customer_id": customer,
-        "lines": event_lines([(ink, 1, "3.00"), (pen, 5, "2.00")]),
-        "total": "13.00",
-    }
 
 
 @pytest.mark.rule("O1")
@@ -106,47 +100,6 @@ def test_a_merged_quantity_of_exactly_a_thousand_is_accepted(shop: Shop) -> None
     order = body_of(shop.place_order(shop.new_customer(), [(sku, 600), (sku, 400)]), 201)
     assert order["lines"] == [line_of(sku, 1000, "0.50")]
     assert shop.stock_of(sku) == 4000
-
-
-_CUSTOMER_ALPHABET = string.ascii_letters + string.digits + "_-"
-
-
-@pytest.mark.rule("O1", "values")
-def test_a_customer_id_of_sixty_four_allowed_characters_is_accepted(shop: Shop) -> None:
-    customer = (shop.new_customer() + "-" + _CUSTOMER_ALPHABET)[:64]
-    assert len(customer) == 64
-    order = body_of(shop.place_order(customer, [(shop.add_product(), 1)]), 201)
-    assert order["customer_id"] == customer
-    assert shop.order(order["id"])["customer_id"] == customer
-
-
-@pytest.mark.rule("O1", "values")
-@pytest.mark.parametrize(
-    "customer",
-    ["c" * 65, "cust.1"],
-    ids=["65-characters", "dot"],
-)
-def test_a_customer_id_outside_the_pattern_is_refused(shop: Shop, customer: str) -> None:
-    sku = shop.add_product()
-    with unchanged(shop, skus=[sku]):
-        expect_invalid(shop.place_order(customer, [(sku, 1)]), "customer_id")
-
-
-# --- O2: price snapshot ---------------------------------------------------------------------
-
-
-@pytest.mark.rule("O2", "P4")
-def test_an_order_line_keeps_the_price_the_product_had_at_placement(shop: Shop) -> None:
-    sku = shop.add_product(price="10.00")
-    placed = shop.placed_order([(sku, 2)])
-
-    expect_status(shop.update_product(sku, price="12.50"), 200)
-
-    assert shop.order(placed["id"]) == placed
-    assert placed["lines"] == [line_of(sku, 2, "10.00")]
-    later = shop.placed_order([(sku, 2)])
-    assert later["lines"] == [line_of(sku, 2, "12.50")]
-    assert later["total"] == "25.00"
 
 
 # --- O3: reserving stock, all or nothing ----------------------------------------------------
@@ -193,16 +146,6 @@ def test_unknown_skus_are_refused_naming_every_unknown_sku(shop: Shop) -> None:
     reply = _refused_placement(shop, [(unknown_z, 1), (known, 1), (unknown_a, 1)])
 
     expect_skus_problem(reply, 422, "unknown-product", [unknown_a, unknown_z])
-
-
-@pytest.mark.rule("O3", "precedence")
-def test_an_unknown_sku_is_answered_before_a_short_one(shop: Shop) -> None:
-    short = shop.add_product(stock=1)
-    unknown = shop.new_sku()
-
-    reply = _refused_placement(shop, [(short, 5), (unknown, 1)])
-
-    expect_skus_problem(reply, 422, "unknown-product", [unknown])
 
 
 # --- O5: the order limit applies to the discounted total -------------------------------------

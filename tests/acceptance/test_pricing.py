@@ -1,12 +1,13 @@
 """Pricing (O4): line totals, the subtotal, the discount bands and half-up rounding at the
-cent, recomputed after every change of lines from the lines' own unit prices (O2, P4)."""
+cent, recomputed after every change of lines. Lines priced before a price change (O2, P4):
+test_products.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.acceptance.dsl import Shop
-from tests.acceptance.expectations import body_of, expect_amended, expect_status, line_of
+from tests.acceptance.expectations import body_of, expect_amended, line_of
 
 Priced = tuple[str, int]  # (unit price, quantity)
 
@@ -106,36 +107,3 @@ def test_removing_a_line_reprices_the_order(shop: Shop) -> None:
 
     assert amended["lines"] == [line_of(pen, 1, "60.00")]
     assert _totals(amended) == ("60.00", "0.00", "60.00")
-
-
-@pytest.mark.rule("O4", "O2", "P4", "O9")
-def test_after_a_price_change_only_new_lines_take_the_new_price(shop: Shop) -> None:
-    ink = shop.add_product(price="10.00", label="INK")
-    pen = shop.add_product(price="20.00", label="PEN")
-    order = shop.placed_order([(ink, 5)])
-
-    expect_status(shop.update_product(ink, price="11.00"), 200)
-    expect_status(shop.update_product(pen, price="30.00"), 200)
-    with_pen = body_of(shop.set_line(order["id"], pen, 1), 200)
-    more_ink = body_of(shop.set_line(order["id"], ink, 6), 200)
-
-    assert with_pen["lines"] == [line_of(ink, 5, "10.00"), line_of(pen, 1, "30.00")]
-    assert _totals(with_pen) == ("80.00", "0.00", "80.00")
-    assert more_ink["lines"] == [line_of(ink, 6, "10.00"), line_of(pen, 1, "30.00")]
-    assert _totals(more_ink) == ("90.00", "0.00", "90.00")
-    assert shop.order(order["id"]) == more_ink
-
-
-@pytest.mark.rule("O4", "O2", "P4", "O9")
-def test_a_line_removed_and_added_again_takes_the_current_price(shop: Shop) -> None:
-    ink = shop.add_product(price="10.00", label="INK")
-    pen = shop.add_product(price="95.00", label="PEN")
-    order = shop.placed_order([(ink, 2), (pen, 1)])
-    assert _totals(order) == ("115.00", "5.75", "109.25")
-
-    expect_status(shop.update_product(ink, price="12.00"), 200)
-    expect_status(shop.remove_line(order["id"], ink), 200)
-    again = body_of(shop.set_line(order["id"], ink, 2), 200)
-
-    assert again["lines"] == [line_of(ink, 2, "12.00"), line_of(pen, 1, "95.00")]
-    assert _totals(again) == ("119.00", "5.95", "113.05")
