@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 _FACTORIES: dict[str, str] = {
     "transaction_script": "kata.transaction_script.app:create_app",
     "domain_model": "kata.domain_model.app:create_app",
+    "aggregate": "kata.aggregate.app:create_app",
 }
 
 

@@ -28,6 +28,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="start `kata serve NAME` and run the acceptance suite against it over HTTP",
     )
+    group.addoption(
+        "--differential-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="random command sequences per variant pair in tests/differential (default 25)",
+    )
 
 
 # --- wall time per acceptance target ------------------------------------------------------
@@ -36,9 +43,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 _seconds_by_target: dict[str, float] = {}
 _cases_by_target: dict[str, int] = {}
+# Figures a test measured (a stress run's counts), tagged ("figures", text), printed at the end.
+_figures: list[str] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    figures = dict(report.user_properties).get("figures")
+    if isinstance(figures, str) and report.when == "call":
+        _figures.append(figures)
     target = dict(report.user_properties).get("target")
     if not isinstance(target, str):
         return
@@ -48,6 +60,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _figures:
+        terminalreporter.section("figures measured by tests")
+        for figures in _figures:
+            terminalreporter.write_line(figures)
     if not _seconds_by_target:
         return
     terminalreporter.section("acceptance suite: time per target (sum of case durations)")

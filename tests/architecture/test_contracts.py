@@ -43,6 +43,10 @@ DM = "domain_model"
 DM_LAYERS_CONTRACT = "domain-model-layers"
 DM_NO_WEB_CONTRACT = "domain-model-no-web-below-presentation"
 DM_NO_SQL_CONTRACT = "domain-model-no-sql-in-presentation"
+AG = "aggregate"
+AG_LAYERS_CONTRACT = "aggregate-layers"
+AG_NO_FRAMEWORK_CONTRACT = "aggregate-no-framework-inside"
+AG_NO_SQL_CONTRACT = "aggregate-no-sql-in-presentation"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -262,6 +266,11 @@ PLANTS = [
     Plant(DM_NO_WEB_CONTRACT, f"{DM}.services", "marshmallow"),
     Plant(DM_NO_WEB_CONTRACT, f"{DM}.persistence", "werkzeug"),
     Plant(DM_NO_SQL_CONTRACT, f"{DM}.presentation", "sqlalchemy"),
+    Plant(AG_LAYERS_CONTRACT, f"{AG}.domain", f"{{root}}.{AG}.application"),
+    Plant(AG_LAYERS_CONTRACT, f"{AG}.infrastructure", f"{{root}}.{AG}.presentation"),
+    Plant(AG_NO_FRAMEWORK_CONTRACT, f"{AG}.domain", "werkzeug"),
+    Plant(AG_NO_FRAMEWORK_CONTRACT, f"{AG}.application", "flask"),
+    Plant(AG_NO_SQL_CONTRACT, f"{AG}.presentation", "sqlalchemy"),
     Plant(INDEPENDENCE_CONTRACT, f"{VARIANT}.presentation", "{root}.domain_model"),
     Plant(INDEPENDENCE_CONTRACT, f"{DM}.domain", f"{{root}}.{VARIANT}.records"),
     Plant(INDEPENDENCE_CONTRACT, "hexagonal", "{root}.aggregate"),
@@ -269,7 +278,11 @@ PLANTS = [
 
 
 # (variant, its layers contract) for every variant with an exhaustive layers contract.
-LAYERED_VARIANTS = [(VARIANT, LAYERS_CONTRACT), (DM, DM_LAYERS_CONTRACT)]
+LAYERED_VARIANTS = [
+    (VARIANT, LAYERS_CONTRACT),
+    (DM, DM_LAYERS_CONTRACT),
+    (AG, AG_LAYERS_CONTRACT),
+]
 
 
 def _plant(probe: Probe, plant: Plant) -> tuple[str, str, int]:
@@ -346,6 +359,11 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
     [
         (VARIANT, LAYERS_CONTRACT, ["app", "presentation", "services", "data", "records"]),
         (DM, DM_LAYERS_CONTRACT, ["app", "presentation", "services", "persistence", "domain"]),
+        (
+            AG,
+            AG_LAYERS_CONTRACT,
+            ["app", "presentation", "infrastructure", "application", "domain"],
+        ),
     ],
 )
 def test_every_layer_of_a_variant_exists_and_holds_code(

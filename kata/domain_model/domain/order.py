@@ -148,10 +148,10 @@ class Order(Entity):
         items = _merged(items)
         if not items:
             raise ValueError("An order needs at least one line.")
-        if len(items) > MAX_LINES:  # rule: O1
-            raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
         if open_orders >= MAX_OPEN_ORDERS:  # rule: O6
             raise TooManyOpenOrders(f"{customer_id} already has {MAX_OPEN_ORDERS} unpaid orders.")
+        if len(items) > MAX_LINES:  # rule: O1
+            raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
         order = cls(customer_id, now)
         lines = [OrderLine(product, quantity) for product, quantity in items]
         totals = within_limit(price(line.line_total for line in lines))

@@ -13,7 +13,7 @@ from kata.domain_model.services.errors import ConcurrentModification
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# A use case that lost a race (an optimistic lock) runs again on fresh data this many times.
+# Runs in all, the first included: a run that lost a race starts again on fresh data.
 ATTEMPTS = 5
 
 

@@ -14,7 +14,7 @@ from kata.transaction_script.services.errors import ConcurrentModification
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# A script that lost a race is run again from the start, on fresh data, this many times.
+# Runs in all, the first included: a run that lost a race starts again on fresh data.
 ATTEMPTS = 5
 
 
