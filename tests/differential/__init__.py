@@ -1,0 +1,1 @@
+"""Differential tests: every registered variant, one random command sequence, equal answers."""
