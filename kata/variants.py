@@ -18,6 +18,7 @@ _FACTORIES: dict[str, str] = {
     "transaction_script": "kata.transaction_script.app:create_app",
     "domain_model": "kata.domain_model.app:create_app",
     "aggregate": "kata.aggregate.app:create_app",
+    "hexagonal": "kata.hexagonal.bootstrap:create_app",
 }
 
 

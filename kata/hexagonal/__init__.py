@@ -1,1 +1,6 @@
-"""Hexagonal variant (Cockburn's ports and adapters): not built yet."""
+"""Hexagonal variant (Alistair Cockburn's ports and adapters).
+
+The inside (``domain`` and ``application``) knows nothing of the outside: it speaks through
+ports, which adapters implement (HTTP and AMQP in; SQLAlchemy, memory and AMQP out), and
+``bootstrap`` wires them. Start with ``README.md``.
+"""

@@ -47,6 +47,11 @@ AG = "aggregate"
 AG_LAYERS_CONTRACT = "aggregate-layers"
 AG_NO_FRAMEWORK_CONTRACT = "aggregate-no-framework-inside"
 AG_NO_SQL_CONTRACT = "aggregate-no-sql-in-presentation"
+HX = "hexagonal"
+HX_LAYERS_CONTRACT = "hexagonal-layers"
+HX_INSIDE_CONTRACT = "hexagonal-inside-knows-no-outside"
+HX_ADAPTERS_CONTRACT = "hexagonal-adapters-independent"
+HX_PORTS_CONTRACT = "hexagonal-adapters-use-ports"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -271,6 +276,11 @@ PLANTS = [
     Plant(AG_NO_FRAMEWORK_CONTRACT, f"{AG}.domain", "werkzeug"),
     Plant(AG_NO_FRAMEWORK_CONTRACT, f"{AG}.application", "flask"),
     Plant(AG_NO_SQL_CONTRACT, f"{AG}.presentation", "sqlalchemy"),
+    Plant(HX_LAYERS_CONTRACT, f"{HX}.domain", f"{{root}}.{HX}.application"),
+    Plant(HX_INSIDE_CONTRACT, f"{HX}.domain", "flask"),
+    Plant(HX_INSIDE_CONTRACT, f"{HX}.application", "sqlalchemy"),
+    Plant(HX_ADAPTERS_CONTRACT, f"{HX}.adapters.inbound", f"{{root}}.{HX}.adapters.outbound"),
+    Plant(HX_PORTS_CONTRACT, f"{HX}.adapters.inbound", f"{{root}}.{HX}.application.services"),
     Plant(INDEPENDENCE_CONTRACT, f"{VARIANT}.presentation", "{root}.domain_model"),
     Plant(INDEPENDENCE_CONTRACT, f"{DM}.domain", f"{{root}}.{VARIANT}.records"),
     Plant(INDEPENDENCE_CONTRACT, "hexagonal", "{root}.aggregate"),
@@ -282,6 +292,7 @@ LAYERED_VARIANTS = [
     (VARIANT, LAYERS_CONTRACT),
     (DM, DM_LAYERS_CONTRACT),
     (AG, AG_LAYERS_CONTRACT),
+    (HX, HX_LAYERS_CONTRACT),
 ]
 
 
@@ -364,6 +375,7 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
             AG_LAYERS_CONTRACT,
             ["app", "presentation", "infrastructure", "application", "domain"],
         ),
+        (HX, HX_LAYERS_CONTRACT, ["bootstrap", "adapters", "application", "domain"]),
     ],
 )
 def test_every_layer_of_a_variant_exists_and_holds_code(

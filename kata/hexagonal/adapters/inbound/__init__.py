@@ -1,0 +1,1 @@
+"""Inbound (driving) adapters: HTTP (Flask) and AMQP (the payment-result consumer)."""

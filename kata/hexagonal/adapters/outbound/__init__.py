@@ -1,0 +1,1 @@
+"""Outbound (driven) adapters: SQLAlchemy and in-memory storage, AMQP publishing."""

@@ -1,0 +1,67 @@
+"""The database: engine set-up and schema creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from kata.hexagonal.adapters.outbound.sqlalchemy.tables import (
+    event_counter,
+    metadata,
+    relay_position,
+)
+
+# SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
+# violation (a concurrent insert of the same key won).
+_POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
+_SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
+
+
+class Database:
+    """An engine and the schema; units of work borrow connections from it."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            if connection.scalar(select(event_counter.c.id)) is None:
+                connection.execute(insert(event_counter).values(id=1, last_seq=0))
+                connection.execute(insert(relay_position).values(id=1, seq=0))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Did the database refuse this transaction because a concurrent one won?"""
+    if getattr(error.orig, "sqlstate", None) in _POSTGRES_CONFLICTS:
+        return True
+    return any(text in str(error.orig) for text in _SQLITE_CONFLICTS)
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_immediately(connection: Connection) -> None:
+    # Take the write lock up front: concurrent writers then queue on the busy timeout
+    # instead of deadlocking when both try to upgrade a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

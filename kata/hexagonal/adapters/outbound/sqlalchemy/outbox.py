@@ -1,0 +1,46 @@
+"""The outbox: domain events stored in the same transaction as the change that caused them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from kata.hexagonal.adapters.outbound.sqlalchemy.tables import event_counter, events
+from kata.hexagonal.application.ports.outbound import EventRecord, event_data
+from kata.hexagonal.domain.events import DomainEvent
+
+
+def append(connection: Connection, event: DomainEvent, occurred_at: datetime) -> None:
+    """Store one event. The counter's row lock is held until commit, so seq numbers are
+    handed out in commit order (a reader never sees seq 7 committed before seq 6)."""
+    seq = connection.scalar(
+        update(event_counter)
+        .where(event_counter.c.id == 1)
+        .values(last_seq=event_counter.c.last_seq + 1)
+        .returning(event_counter.c.last_seq)
+    )
+    connection.execute(
+        insert(events).values(
+            seq=seq,
+            type=type(event).__name__,
+            order_id=event.order_id,
+            occurred_at=occurred_at.isoformat(),
+            data=json.dumps(event_data(event), sort_keys=True),
+        )
+    )
+
+
+def after(connection: Connection, seq: int, limit: int) -> list[EventRecord]:
+    query = select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)
+    return [
+        EventRecord(
+            row.seq,
+            row.type,
+            row.order_id,
+            datetime.fromisoformat(row.occurred_at),
+            json.loads(row.data),
+        )
+        for row in connection.execute(query)
+    ]

@@ -1,0 +1,236 @@
+"""One repository per aggregate root: a data mapper by hand, saving with optimistic concurrency.
+
+Each repository remembers the state every aggregate had when it was loaded. At commit it
+writes only the aggregates that changed, with ``UPDATE … WHERE version = :seen``: if
+another transaction saved the aggregate first, no row matches and the write is refused.
+Inner entities (order lines) have no repository: they are saved with their root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from kata.hexagonal.adapters.outbound.sqlalchemy.tables import (
+    order_lines,
+    orders,
+    processed_payments,
+    products,
+)
+from kata.hexagonal.application.ports.outbound import Conflict
+from kata.hexagonal.domain.money import Money
+from kata.hexagonal.domain.order import Order, OrderLine, OrderStatus
+from kata.hexagonal.domain.product import Product
+from kata.hexagonal.domain.values import Sku
+
+
+class SqlProductRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._loaded: dict[Sku, tuple[Product, Hashable]] = {}
+        self._added: list[Product] = []
+
+    def add(self, product: Product) -> None:
+        self._added.append(product)
+
+    def get(self, sku: Sku) -> Product | None:
+        return self.get_many([sku]).get(sku)
+
+    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]:
+        codes = [sku.code for sku in skus]
+        rows = self._connection.execute(select(products).where(products.c.sku.in_(codes)))
+        return {product.sku: product for product in map(self._loaded_product, rows)}
+
+    def all(self) -> list[Product]:
+        rows = self._connection.execute(select(products).order_by(products.c.sku))
+        return [self._loaded_product(row) for row in rows]
+
+    def save_changes(self) -> None:
+        for product in self._added:
+            self._connection.execute(insert(products).values(**_product_row(product), version=1))
+            product.version = 1
+        # SKU order: concurrent transactions lock product rows in one order, so never deadlock.
+        for sku in sorted(self._loaded):
+            product, as_loaded = self._loaded[sku]
+            if _product_state(product) != as_loaded:
+                _update_versioned(
+                    self._connection,
+                    products,
+                    products.c.sku == sku.code,
+                    product,
+                    _product_row(product),
+                )
+
+    def _loaded_product(self, row: Row[Any]) -> Product:
+        sku = Sku(row.sku)
+        if sku in self._loaded:  # one object per aggregate in a unit of work
+            return self._loaded[sku][0]
+        product = Product(sku, row.name, Money.from_cents(row.price_cents), row.stock, row.version)
+        self._loaded[sku] = (product, _product_state(product))
+        return product
+
+
+class SqlOrderRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._loaded: dict[str, tuple[Order, _OrderState]] = {}
+        self._added: list[Order] = []
+
+    @property
+    def tracked(self) -> list[Order]:
+        """Every order this unit of work added or loaded: whose events it will store."""
+        return [*self._added, *(order for order, _ in self._loaded.values())]
+
+    def add(self, order: Order) -> None:
+        self._added.append(order)
+
+    def get(self, order_id: str) -> Order | None:
+        found = self._load(select(orders).where(orders.c.id == order_id))
+        return found[0] if found else None
+
+    def count(self, customer_id: str, status: OrderStatus) -> int:
+        query = select(func.count()).where(
+            orders.c.customer_id == customer_id, orders.c.status == status
+        )
+        return int(self._connection.scalar(query) or 0)
+
+    def newest_first(
+        self, customer_id: str | None, status: OrderStatus | None, limit: int
+    ) -> list[Order]:
+        query = select(orders).order_by(orders.c.number.desc()).limit(limit)
+        if customer_id is not None:
+            query = query.where(orders.c.customer_id == customer_id)
+        if status is not None:
+            query = query.where(orders.c.status == status)
+        return self._load(query)
+
+    def save_changes(self) -> None:
+        for order in self._added:
+            self._connection.execute(
+                insert(orders).values(
+                    **_order_row(order),
+                    id=order.id,
+                    customer_id=order.customer_id,
+                    created_at=order.created_at.isoformat(),
+                    version=1,
+                )
+            )
+            self._write_inside(order, previous_payments=frozenset())
+            order.version = 1
+        for order, as_loaded in self._loaded.values():
+            if _order_state(order) != as_loaded:
+                _update_versioned(
+                    self._connection, orders, orders.c.id == order.id, order, _order_row(order)
+                )
+                self._connection.execute(
+                    delete(order_lines).where(order_lines.c.order_id == order.id)
+                )
+                self._write_inside(order, previous_payments=as_loaded.payments)
+
+    def _write_inside(self, order: Order, previous_payments: frozenset[str]) -> None:
+        """The entities inside the boundary, saved with their root."""
+        self._connection.execute(
+            insert(order_lines),
+            [
+                {
+                    "order_id": order.id,
+                    "sku": line.sku.code,
+                    "quantity": line.quantity,
+                    "unit_price_cents": line.unit_price.cents,
+                }
+                for line in order.lines
+            ],
+        )
+        new_payments = order.processed_payments - previous_payments
+        if new_payments:
+            self._connection.execute(
+                insert(processed_payments),
+                [{"order_id": order.id, "payment_id": p} for p in sorted(new_payments)],
+            )
+
+    def _load(self, query: Any) -> list[Order]:
+        rows = self._connection.execute(query).all()
+        ids = [row.id for row in rows]
+        lines: dict[str, list[OrderLine]] = {order_id: [] for order_id in ids}
+        for line in self._connection.execute(
+            select(order_lines).where(order_lines.c.order_id.in_(ids))
+        ):
+            lines[line.order_id].append(
+                OrderLine(Sku(line.sku), line.quantity, Money.from_cents(line.unit_price_cents))
+            )
+        payments: dict[str, list[str]] = {order_id: [] for order_id in ids}
+        for payment in self._connection.execute(
+            select(processed_payments).where(processed_payments.c.order_id.in_(ids))
+        ):
+            payments[payment.order_id].append(payment.payment_id)
+        return [self._loaded_order(row, lines[row.id], payments[row.id]) for row in rows]
+
+    def _loaded_order(self, row: Row[Any], lines: list[OrderLine], payments: list[str]) -> Order:
+        if row.id in self._loaded:  # one object per aggregate in a unit of work
+            return self._loaded[row.id][0]
+        order = Order(
+            id=row.id,
+            customer_id=row.customer_id,
+            status=OrderStatus(row.status),
+            lines=lines,
+            payment_id=row.payment_id,
+            cancel_reason=row.cancel_reason,
+            refund_due=bool(row.refund_due),
+            processed_payments=payments,
+            created_at=datetime.fromisoformat(row.created_at),
+            version=row.version,
+        )
+        self._loaded[row.id] = (order, _order_state(order))
+        return order
+
+
+def _update_versioned(
+    connection: Connection, table: Any, identity: Any, root: Product | Order, values: dict[str, Any]
+) -> None:
+    """Save a root only if nobody saved it since it was loaded; bump its version."""
+    result = connection.execute(
+        update(table)
+        .where(identity, table.c.version == root.version)
+        .values(**values, version=root.version + 1)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"{type(root).__name__} changed since it was loaded (version {root.version})"
+        )
+    root.version += 1
+
+
+def _product_row(product: Product) -> dict[str, Any]:
+    return {
+        "sku": product.sku.code,
+        "name": product.name,
+        "price_cents": product.price.cents,
+        "stock": product.stock,
+    }
+
+
+def _product_state(product: Product) -> Hashable:
+    return (product.name, product.price, product.stock)
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
+        "status": order.status.value,
+        "payment_id": order.payment_id,
+        "cancel_reason": order.cancel_reason,
+        "refund_due": order.refund_due,
+    }
+
+
+class _OrderState(NamedTuple):
+    fields: Hashable
+    payments: frozenset[str]
+
+
+def _order_state(order: Order) -> _OrderState:
+    lines = tuple((line.sku, line.quantity, line.unit_price) for line in order.lines)
+    fields = (order.status, order.payment_id, order.cancel_reason, order.refund_due, lines)
+    return _OrderState(fields, order.processed_payments)

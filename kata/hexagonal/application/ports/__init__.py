@@ -1,0 +1,1 @@
+"""Ports: the only shapes the inside and the outside share."""

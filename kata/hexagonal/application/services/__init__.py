@@ -1,0 +1,1 @@
+"""Application services: one class per inbound port, built with outbound ports only."""

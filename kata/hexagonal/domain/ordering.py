@@ -1,0 +1,75 @@
+"""Domain service: the changes that span an ``Order`` and the ``Product``s it holds stock of.
+
+Vernon's rule of thumb is one aggregate per transaction, with other aggregates updated
+later by reacting to events. The spec does not allow "later": a short line must refuse the
+whole order (O3) and a cancellation must return stock exactly once (O8). So these few
+operations change an order and its products in one transaction, each aggregate keeping its
+own invariants, and optimistic locks on both catch concurrent changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from kata.hexagonal.domain.errors import InsufficientStock
+from kata.hexagonal.domain.order import Order
+from kata.hexagonal.domain.product import Product
+from kata.hexagonal.domain.values import Quantity, Sku
+
+
+def place_order(
+    order_id: str,
+    customer_id: str,
+    items: Sequence[tuple[Product, Quantity]],
+    open_orders: int,
+    now: datetime,
+) -> Order:
+    """A new order, with every line's stock reserved or none (O3)."""
+    order = Order.place(
+        order_id,
+        customer_id,
+        [(product.sku, quantity, product.price) for product, quantity in items],
+        open_orders,
+        now,
+    )
+    products = {product.sku: product for product, _ in items}
+    held = [(products[line.sku], Quantity(line.quantity)) for line in order.lines]
+    short = [product.sku.code for product, quantity in held if not product.can_reserve(quantity)]
+    if short:  # rule: O3
+        raise InsufficientStock("Not enough stock for every line.", short)
+    for product, quantity in held:
+        product.reserve(quantity)
+    return order
+
+
+def set_line(order: Order, product: Product, quantity: Quantity) -> None:
+    """Set a line and move the product's stock by the difference (O9)."""
+    more = order.units_to_move(product.sku, quantity, product.price)
+    if more > 0:
+        product.reserve(Quantity(more))  # refuses before the order changes
+    order.set_line(product.sku, quantity, product.price)
+    if more < 0:
+        product.release(Quantity(-more))
+
+
+def remove_line(order: Order, sku: Sku, products: Mapping[Sku, Product]) -> None:
+    """Remove a line and give its units back to the product (a line's SKU is always one)."""
+    units = order.remove_line(sku)
+    products[sku].release(Quantity(units))
+
+
+def cancel(order: Order, products: Mapping[Sku, Product]) -> None:
+    order.cancel()
+    _return_stock(order, products)
+
+
+def fail_payment(order: Order, payment_id: str, products: Mapping[Sku, Product]) -> None:
+    if order.fail_payment(payment_id):
+        _return_stock(order, products)
+
+
+def _return_stock(order: Order, products: Mapping[Sku, Product]) -> None:
+    """Every unit of a cancelled order back to stock, once: CANCELLED is final (O8)."""
+    for line in order.lines:  # rule: O8
+        products[line.sku].release(Quantity(line.quantity))

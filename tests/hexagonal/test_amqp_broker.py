@@ -1,0 +1,406 @@
+"""The AMQP adapters against a real RabbitMQ: ``kata serve hexagonal`` with ``KATA_AMQP_URL``
+publishes committed events to ``kata.events`` and takes payment results from its queue
+(O10: acknowledged after the commit, so a redelivery changes nothing).
+
+They run where ``KATA_TEST_AMQP_URL`` names a broker (``.ci/run`` sets it) and are skipped
+elsewhere. Each test has its own payment queue (``KATA_AMQP_PAYMENT_QUEUE``) and its own
+queue bound to ``kata.events``, so parallel runs never take each other's messages; they wait
+for broker messages (a consumer with a deadline), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+import pytest
+from flask import Flask
+
+from kata import variants
+from kata.hexagonal import bootstrap
+from kata.hexagonal.adapters.inbound.amqp.consumer import (
+    PaymentResultConsumer,
+    declare_payment_queue,
+    rejected_queue,
+)
+from kata.hexagonal.adapters.inbound.http.wiring import USE_CASES
+from kata.hexagonal.adapters.outbound.amqp.messages import EVENTS_EXCHANGE
+from kata.hexagonal.adapters.outbound.amqp.publisher import declare_events_exchange
+from kata.hexagonal.adapters.outbound.amqp.relay import RelayWorker
+from kata.hexagonal.application.ports.errors import ConcurrentModification
+from kata.hexagonal.application.ports.inbound import OrderView, Payments, RecordPaymentResult
+from tests.acceptance.driver import Driver, InProcessDriver, LiveHttpDriver
+from tests.serving import KataServer
+
+BROKER_ENV = "KATA_TEST_AMQP_URL"
+BROKER_URL = os.environ.get(BROKER_ENV, "")
+# The longest a test waits for a message it expects (the relay polls every half second).
+DEADLINE_SECONDS = 20.0
+# Spec section 7: the server stops within 5 seconds on SIGTERM, workers included.
+STOP_SECONDS = 5.0
+JSON = {"Content-Type": "application/json"}
+
+
+# --- the test's side of the broker --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    routing_key: str
+    properties: Any
+    body: Any  # parsed JSON, or the raw bytes where it is not JSON
+
+
+class Broker:
+    """The test's own connection: a payment queue of its own, and a tap on ``kata.events``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.connection = pika.BlockingConnection(pika.URLParameters(url))
+        self.channel = self.connection.channel()
+        token = secrets.token_hex(6)
+        self.payment_queue = f"kata.payment-events.test-{token}"
+        # Declared as the consumer declares it: a message published before the server's
+        # consumer connected waits in the queue instead of being dropped.
+        declare_payment_queue(self.channel, self.payment_queue)
+        declare_events_exchange(self.channel)
+        self.events_queue = f"kata.events.test-{token}"
+        self.channel.queue_declare(self.events_queue, exclusive=True, auto_delete=True)
+        self.channel.queue_bind(self.events_queue, EVENTS_EXCHANGE, routing_key="#")
+
+    def publish_payment(self, body: dict[str, Any] | bytes) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.channel.basic_publish(
+            exchange="",
+            routing_key=self.payment_queue,
+            body=raw,
+            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
+
+    def take(self, queue: str, until: Callable[[Message], bool]) -> list[Message]:
+        """Messages from ``queue`` up to the first that ``until`` accepts, within the deadline."""
+        taken: list[Message] = []
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        try:
+            for method, properties, body in self.channel.consume(
+                queue, inactivity_timeout=DEADLINE_SECONDS
+            ):
+                if method is None or time.monotonic() > deadline:
+                    raise AssertionError(f"no awaited message on {queue}; took {taken}")
+                self.channel.basic_ack(method.delivery_tag)
+                taken.append(Message(method.routing_key, properties, _parsed(body)))
+                if until(taken[-1]):
+                    return taken
+        finally:
+            self.channel.cancel()  # anything fetched but not taken goes back to the queue
+        raise AssertionError("the consumer ended")  # pragma: no cover - consume never ends
+
+    def events_of(self, order_ids: set[str], until: Callable[[Message], bool]) -> list[Message]:
+        """Events of these orders from ``kata.events`` (other runs publish there too)."""
+        return [
+            message
+            for message in self.take(
+                self.events_queue, lambda m: m.body["order_id"] in order_ids and until(m)
+            )
+            if message.body["order_id"] in order_ids
+        ]
+
+    def count(self, queue: str) -> int:
+        """Messages ready in ``queue``."""
+        declared = self.channel.queue_declare(queue, passive=True)
+        count: int = declared.method.message_count
+        return count
+
+    def close(self) -> None:
+        self.channel.queue_delete(self.payment_queue)
+        self.channel.queue_delete(rejected_queue(self.payment_queue))
+        self.connection.close()
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
+def _is_event(kind: str, order_id: str) -> Callable[[Message], bool]:
+    return lambda message: message.body["type"] == kind and message.body["order_id"] == order_id
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    if not BROKER_URL:
+        pytest.skip(f"{BROKER_ENV} names no RabbitMQ (.ci/run sets it)")
+    opened = Broker(BROKER_URL)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def server(broker: Broker, tmp_path: Path) -> Iterator[KataServer]:
+    """``kata serve hexagonal`` on a fresh SQLite file, with the broker configured."""
+    env = {bootstrap.AMQP_URL: broker.url, bootstrap.AMQP_PAYMENT_QUEUE: broker.payment_queue}
+    with KataServer("hexagonal", f"sqlite:///{tmp_path / 'kata.sqlite3'}", env=env) as served:
+        yield served
+
+
+# --- a shop over HTTP -------------------------------------------------------------------------
+
+
+def _send(driver: Driver, method: str, target: str, body: Any = None) -> Any:
+    raw = None if body is None else json.dumps(body).encode()
+    reply = driver.send(method, target, raw, JSON if raw is not None else None)
+    assert reply.status in (200, 201), reply
+    return reply.json()
+
+
+def _place_order(driver: Driver, quantity: int = 2) -> dict[str, Any]:
+    sku = f"AMQP-{secrets.token_hex(4).upper()}"
+    _send(driver, "POST", "/products", {"sku": sku, "name": "Tea", "price": "10.50", "stock": 9})
+    order: dict[str, Any] = _send(
+        driver,
+        "POST",
+        "/orders",
+        {"customer_id": f"c-{secrets.token_hex(4)}", "lines": [{"sku": sku, "quantity": quantity}]},
+    )
+    return order
+
+
+def _payment(order: dict[str, Any], outcome: str = "succeeded", **changes: Any) -> dict[str, Any]:
+    return {
+        "payment_id": f"pay-{order['id'][:8]}",
+        "order_id": order["id"],
+        "outcome": outcome,
+        "amount": order["total"],
+        **changes,
+    }
+
+
+def _events_over_http(driver: Driver, order_id: str) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = _send(driver, "GET", "/events?limit=500")["events"]
+    return [event for event in listed if event["order_id"] == order_id]
+
+
+# --- kata serve with a broker ----------------------------------------------------------------
+
+
+@pytest.mark.rule("events")
+def test_an_order_placed_over_http_appears_on_kata_events(
+    broker: Broker, server: KataServer
+) -> None:
+    http = LiveHttpDriver(server.url)
+    order = _place_order(http)
+
+    [placed] = broker.events_of({order["id"]}, _is_event("OrderPlaced", order["id"]))
+
+    [stored] = _events_over_http(http, order["id"])
+    assert placed.body == stored  # the event JSON of spec section 4, as GET /events shows it
+    assert placed.routing_key == "OrderPlaced"
+    assert placed.properties.content_type == "application/json"
+    assert placed.properties.message_id == str(stored["seq"])
+    assert placed.properties.delivery_mode == 2  # persistent
+
+
+@pytest.mark.rule("O10")
+def test_a_payment_message_on_the_payment_queue_pays_the_order(
+    broker: Broker, server: KataServer
+) -> None:
+    http = LiveHttpDriver(server.url)
+    order = _place_order(http)
+
+    broker.publish_payment(_payment(order))
+
+    [*_, paid] = broker.events_of({order["id"]}, _is_event("OrderPaid", order["id"]))
+    assert paid.body["data"] == {"payment_id": _payment(order)["payment_id"], "amount": "21.00"}
+    now = _send(http, "GET", f"/orders/{order['id']}")
+    assert now["status"] == "PAID"
+    assert now["payment_id"] == _payment(order)["payment_id"]
+    assert broker.count(rejected_queue(broker.payment_queue)) == 0
+
+
+@pytest.mark.rule("O10")
+def test_the_same_payment_message_delivered_twice_pays_the_order_once(
+    broker: Broker, server: KataServer
+) -> None:
+    http = LiveHttpDriver(server.url)
+    order, marker = _place_order(http), _place_order(http)
+
+    broker.publish_payment(_payment(order))
+    broker.publish_payment(_payment(order))
+    # One consumer takes the queue in order: once the marker's cancellation is out, both
+    # copies before it were handled (and the relay publishes in commit order).
+    broker.publish_payment(_payment(marker, "failed"))
+
+    seen = broker.events_of({order["id"], marker["id"]}, _is_event("OrderCancelled", marker["id"]))
+    published = [m.body["type"] for m in seen if m.body["order_id"] == order["id"]]
+    assert published.count("OrderPaid") == 1
+    stored = [event["type"] for event in _events_over_http(http, order["id"])]
+    assert stored == ["OrderPlaced", "OrderPaid"]
+    assert _send(http, "GET", f"/orders/{order['id']}")["status"] == "PAID"
+    # The copy was acknowledged as already processed, not rejected.
+    assert broker.count(rejected_queue(broker.payment_queue)) == 0
+    assert broker.count(broker.payment_queue) == 0
+
+
+@pytest.mark.rule("O10")
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param({"note": "unknown field"}, id="invalid-unknown-field"),
+        pytest.param({"amount": 21}, id="invalid-amount-as-number"),
+        pytest.param({"amount": "20.99"}, id="refused-payment-mismatch"),
+        pytest.param({"order_id": "no-such-order"}, id="refused-unknown-order"),
+    ],
+)
+def test_a_message_that_cannot_pay_is_dead_lettered_not_requeued_and_changes_nothing(
+    broker: Broker, server: KataServer, bad: dict[str, Any]
+) -> None:
+    http = LiveHttpDriver(server.url)
+    order = _place_order(http)
+    bad_message = _payment(order, **bad)
+
+    broker.publish_payment(bad_message)
+    broker.publish_payment(_payment(order))  # behind it: handled once the bad one was
+
+    [*_, paid] = broker.events_of({order["id"]}, _is_event("OrderPaid", order["id"]))
+    assert paid.body["data"]["payment_id"] == _payment(order)["payment_id"]
+    [rejected] = broker.take(rejected_queue(broker.payment_queue), lambda m: True)
+    assert rejected.body == bad_message
+    stored = [event["type"] for event in _events_over_http(http, order["id"])]
+    assert stored == ["OrderPlaced", "OrderPaid"]
+    assert broker.count(broker.payment_queue) == 0
+
+
+def test_kata_serve_with_a_broker_stops_promptly(broker: Broker, server: KataServer) -> None:
+    order = _place_order(LiveHttpDriver(server.url))
+    broker.events_of({order["id"]}, _is_event("OrderPlaced", order["id"]))  # the relay runs
+
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < STOP_SECONDS
+    assert any("consuming payment results from" in line for line in server.output)
+    assert any("relaying events to the broker" in line for line in server.output)
+
+
+def test_kata_serve_with_an_unreachable_broker_still_serves_and_stops_promptly(
+    tmp_path: Path,
+) -> None:
+    """The HTTP door does not depend on the broker; the workers keep retrying in the back."""
+    env = {bootstrap.AMQP_URL: "amqp://guest:guest@127.0.0.1:1/"}
+    with KataServer("hexagonal", f"sqlite:///{tmp_path / 'kata.sqlite3'}", env=env) as server:
+        _place_order(LiveHttpDriver(server.url))
+        started = time.monotonic()
+        assert server.stop() == 0
+        assert time.monotonic() - started < STOP_SECONDS
+
+
+# --- the consumer in process: failures between delivery and acknowledgement -----------------
+
+
+class FailingOnce:
+    """The ``Payments`` port failing on its first call, before or after the real commit."""
+
+    def __init__(self, inner: Payments, when: str) -> None:
+        self._inner = inner
+        self._when = when
+        self.calls = 0
+        self._called = threading.Condition()
+
+    def record_result(self, command: RecordPaymentResult) -> OrderView:
+        with self._called:
+            self.calls += 1
+            first = self.calls == 1
+            self._called.notify_all()
+        if first and self._when == "before-commit":
+            raise ConcurrentModification("Too many concurrent changes; try again.")
+        order = self._inner.record_result(command)
+        if first:  # committed, and the process "dies" before the acknowledgement
+            raise ConnectionError("lost between commit and ack")
+        return order
+
+    def wait_for_calls(self, count: int) -> bool:
+        with self._called:
+            return self._called.wait_for(lambda: self.calls >= count, DEADLINE_SECONDS)
+
+
+@pytest.fixture
+def app(broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app in process, its workers built by the composition root but not started."""
+    monkeypatch.setenv(bootstrap.AMQP_URL, broker.url)
+    monkeypatch.setenv(bootstrap.AMQP_PAYMENT_QUEUE, broker.payment_queue)
+    made = variants.create_app("hexagonal", f"sqlite:///{tmp_path / 'kata.sqlite3'}")
+    yield made
+    variants.close_app(made)
+
+
+@pytest.mark.rule("O10")
+@pytest.mark.parametrize("when", ["before-commit", "after-commit"])
+def test_a_payment_that_failed_before_its_acknowledgement_is_delivered_again_and_pays_once(
+    broker: Broker, app: Flask, when: str
+) -> None:
+    """Nothing is lost (the message was not acknowledged) and the redelivery changes nothing."""
+    local = InProcessDriver(app)
+    order = _place_order(local)
+    payments = FailingOnce(app.extensions[USE_CASES].payments, when)
+    consumer = PaymentResultConsumer(broker.url, payments, broker.payment_queue)
+
+    broker.publish_payment(_payment(order))
+    consumer.start()
+    try:
+        assert payments.wait_for_calls(2), "the message was not delivered again"
+    finally:
+        consumer.stop(timeout=DEADLINE_SECONDS)  # the second delivery is settled first
+
+    assert [event["type"] for event in _events_over_http(local, order["id"])] == [
+        "OrderPlaced",
+        "OrderPaid",
+    ]
+    assert payments.calls == 2
+    assert broker.count(broker.payment_queue) == 0  # acknowledged: not back in the queue
+    assert broker.count(rejected_queue(broker.payment_queue)) == 0
+
+
+def test_the_relay_worker_publishes_events_committed_before_it_started(
+    broker: Broker, app: Flask
+) -> None:
+    """The outbox keeps what was committed while no relay ran; a started relay sends it."""
+    local = InProcessDriver(app)
+    order = _place_order(local)
+    _send(local, "POST", "/payment-events", _payment(order))
+    [relay] = [w for w in app.extensions[bootstrap.WORKERS] if isinstance(w, RelayWorker)]
+
+    relay.start()
+    try:
+        seen = broker.events_of({order["id"]}, _is_event("OrderPaid", order["id"]))
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+    assert [m.body for m in seen] == _events_over_http(local, order["id"])
+    assert [m.body["seq"] for m in seen] == sorted(m.body["seq"] for m in seen)
+
+
+# --- the composition root ---------------------------------------------------------------------
+
+
+def test_with_a_broker_configured_the_app_has_a_consumer_and_a_relay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(bootstrap.AMQP_URL, "amqp://guest:guest@127.0.0.1:1/")
+    monkeypatch.delenv(bootstrap.AMQP_PAYMENT_QUEUE, raising=False)
+    made = variants.create_app("hexagonal", f"sqlite:///{tmp_path / 'kata.sqlite3'}")
+    try:
+        consumer, relay = made.extensions[bootstrap.WORKERS]
+    finally:
+        variants.close_app(made)
+    assert isinstance(consumer, PaymentResultConsumer)
+    assert consumer.queue == "kata.payment-events"
+    assert isinstance(relay, RelayWorker)
