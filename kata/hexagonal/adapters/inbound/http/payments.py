@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from kata.hexagonal.adapters.inbound.http.requests import json_body
-from kata.hexagonal.adapters.inbound.http.schemas import PaymentEvent, load
+from kata.hexagonal.adapters.inbound.http.schemas import load
 from kata.hexagonal.adapters.inbound.http.views import ok, order_view
 from kata.hexagonal.adapters.inbound.http.wiring import use_cases
+from kata.hexagonal.adapters.inbound.wire import PaymentEvent
 from kata.hexagonal.application.ports import inbound
 
 routes = Blueprint("payments", __name__)

@@ -18,30 +18,16 @@ from flask import request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kata.hexagonal.adapters.inbound.http.problems import Problem, validation_error
+from kata.hexagonal.adapters.inbound.wire import CLIENT_ID, Money, Pattern
 from kata.hexagonal.domain.order import OrderStatus
 
 SKU = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
-CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # customer_id and payment_id
-MONEY = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,64}")  # visible ASCII
 QUERY_INTEGER = re.compile(r"[0-9]{1,18}")
 MAX_LINE_QUANTITY = 1000
 
 
 # --- fields --------------------------------------------------------------------------------
-
-
-class Pattern(validate.Validator):
-    """The whole string must match (``validate.Regexp`` only anchors the start)."""
-
-    def __init__(self, pattern: re.Pattern[str], message: str) -> None:
-        self.pattern = pattern
-        self.message = message
-
-    def __call__(self, value: Any) -> Any:
-        if not self.pattern.fullmatch(value):
-            raise ValidationError(self.message)
-        return value
 
 
 class StrictInteger(fields.Field[int]):
@@ -53,17 +39,6 @@ class StrictInteger(fields.Field[int]):
         if type(value) is not int:
             raise self.make_error("invalid")
         return value
-
-
-class Money(fields.Field[Decimal]):
-    """Money as a JSON string of digits with up to two decimals: never a JSON number."""
-
-    default_error_messages = {"invalid": 'Not a valid amount: use a string such as "12.50".'}
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if not isinstance(value, str) or not MONEY.fullmatch(value):
-            raise self.make_error("invalid")
-        return Decimal(value)
 
 
 class ProductName(fields.String):
@@ -154,15 +129,6 @@ class LineQuantity(Schema):
 
 class NoFields(Schema):
     """``{}``: the body of a cancellation or a shipment."""
-
-
-class PaymentEvent(Schema):
-    payment_id = fields.String(
-        required=True, validate=Pattern(CLIENT_ID, "Not a valid payment id.")
-    )
-    order_id = fields.String(required=True, validate=validate.Length(1, 64))
-    outcome = fields.String(required=True, validate=validate.OneOf(["succeeded", "failed"]))
-    amount = Money(required=True)
 
 
 def merged_lines(lines: list[dict[str, Any]]) -> dict[str, int]:
