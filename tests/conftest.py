@@ -47,7 +47,29 @@ _cases_by_target: dict[str, int] = {}
 _figures: list[str] = []
 
 
+# The variants' own suites (unit tests of a model, use cases on in-memory adapters), timed
+# alongside the acceptance suite so the comparison between styles has its figures.
+_VARIANT_SUITES = ("tests/domain_model/", "tests/aggregate/", "tests/hexagonal/")
+_seconds_by_suite: dict[str, float] = {}
+_tests_by_suite: dict[str, int] = {}
+
+
+def _suite_of(nodeid: str) -> str | None:
+    """``tests/domain_model`` for its unit tests; hexagonal's suites by file (use cases,
+    adapter contract, broker) since they differ in kind."""
+    for folder in _VARIANT_SUITES:
+        if nodeid.startswith(folder):
+            path = nodeid.split("::", 1)[0]
+            return path if folder == "tests/hexagonal/" else folder.rstrip("/")
+    return None
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    suite = _suite_of(report.nodeid)
+    if suite is not None and not report.skipped:
+        _seconds_by_suite[suite] = _seconds_by_suite.get(suite, 0.0) + report.duration
+        if report.when == "call":
+            _tests_by_suite[suite] = _tests_by_suite.get(suite, 0) + 1
     figures = dict(report.user_properties).get("figures")
     if isinstance(figures, str) and report.when == "call":
         _figures.append(figures)
@@ -64,6 +86,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("figures measured by tests")
         for figures in _figures:
             terminalreporter.write_line(figures)
+    if _seconds_by_suite:
+        terminalreporter.section("variant suites: time per suite (sum of test durations)")
+        for suite, seconds in sorted(_seconds_by_suite.items()):
+            tests = _tests_by_suite.get(suite, 0)
+            terminalreporter.write_line(f"{suite:40} {tests:5} tests {seconds:8.2f} s")
     if not _seconds_by_target:
         return
     terminalreporter.section("acceptance suite: time per target (sum of case durations)")
