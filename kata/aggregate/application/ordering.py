@@ -59,6 +59,7 @@ def place_order(
     uow.orders.add(order)
     view = order_view(order)
     if idempotency is not None:
+        # rule: O12 (only a successful placement binds its key)
         uow.idempotency_keys.bind(idempotency.key, idempotency.request, order_to_json(view))
     uow.commit()
     return view
@@ -132,7 +133,7 @@ def _order(uow: UnitOfWork, order_id: str) -> Order:
 
 def _products(uow: UnitOfWork, skus: list[Sku]) -> dict[Sku, Product]:
     found = uow.products.get_many(skus)
-    if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:
+    if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:  # rule: O3, O9
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     return found
 

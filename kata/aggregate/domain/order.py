@@ -215,7 +215,7 @@ class Order:
         line = self._lines.get(sku)
         if line is not None and line.quantity == quantity.units:
             return None
-        if line is None and len(self._lines) >= MAX_LINES:  # rule: O1
+        if line is None and len(self._lines) >= MAX_LINES:  # rule: O1, O9
             raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
         # rule: O2 (a new line takes today's price, an existing one keeps its own)
         unit_price = current_price if line is None else line.unit_price
@@ -229,8 +229,9 @@ class Order:
         self._require_pending("change the lines of")
         line = self._lines.get(sku)
         if line is None:
+            # rule: O9
             raise NotFound(f"Order {self._id} has no line for {sku}.")
-        if len(self._lines) == 1:
+        if len(self._lines) == 1:  # rule: O9
             raise LastLine("An order keeps at least one line; cancel it instead.")
         del self._lines[sku]
         self._record_amendment()
@@ -255,7 +256,7 @@ class Order:
             return False
         self._require_pending("fail the payment of")
         self._processed_payments.add(payment_id)
-        self._cancel("payment-failed")
+        self._cancel("payment-failed")  # rule: O10
         return True
 
     def cancel(self) -> None:
@@ -280,7 +281,7 @@ class Order:
         self._status = status
 
     def _require_pending(self, action: str) -> None:
-        if self._status is not OrderStatus.PENDING_PAYMENT:  # rule: O9
+        if self._status is not OrderStatus.PENDING_PAYMENT:  # rule: O9, O10
             raise InvalidState(f"Cannot {action} an order in status {self._status}.")
 
     def _facts(self) -> tuple[LineFact, ...]:
@@ -298,6 +299,6 @@ def _merged(items: Sequence[tuple[Sku, Quantity, Money]]) -> list[OrderLine]:
     units: dict[Sku, int] = {}
     prices: dict[Sku, Money] = {}
     for sku, quantity, unit_price in items:
-        units[sku] = units.get(sku, 0) + quantity.units
+        units[sku] = units.get(sku, 0) + quantity.units  # rule: O1
         prices[sku] = unit_price  # rule: O2
     return [OrderLine(sku, units[sku], prices[sku]) for sku in sorted(units)]

@@ -44,7 +44,7 @@ def place_order(
 def set_line(order: Order, product: Product, quantity: Quantity) -> None:
     """Set a line and move the product's stock by the difference (O9)."""
     more = order.units_to_move(product.sku, quantity, product.price)
-    if more > 0:
+    if more > 0:  # rule: O9
         product.reserve(Quantity(more))  # refuses before the order changes
     order.set_line(product.sku, quantity, product.price)
     if more < 0:

@@ -13,7 +13,7 @@ class Product:
     """Aggregate root. ``version`` is the version it was loaded at (0: never saved)."""
 
     def __init__(self, sku: Sku, name: str, price: Money, stock: int, version: int = 0) -> None:
-        if stock < 0:
+        if stock < 0:  # rule: P1
             raise ValueError("stock cannot be negative")
         self._sku = sku
         self._name = name
@@ -57,7 +57,7 @@ class Product:
         return quantity.units <= self._stock
 
     def reserve(self, quantity: Quantity) -> None:
-        if not self.can_reserve(quantity):  # rule: O3
+        if not self.can_reserve(quantity):  # rule: O3, O9
             raise InsufficientStock(f"Not enough stock of {self._sku}.", [self._sku.code])
         self._stock -= quantity.units
 

@@ -208,14 +208,14 @@ class Order(Entity):
         line = self._line(product.sku)
         if line is not None and line.quantity == quantity.units:
             return  # nothing changes, so nothing is recorded
-        if line is None and len(self._lines) >= MAX_LINES:  # rule: O1
+        if line is None and len(self._lines) >= MAX_LINES:  # rule: O1, O9
             raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
         # rule: O2 (a new line takes today's price, an existing one keeps its own)
         unit_price = product.price if line is None else line.unit_price
         others = (other.line_total for other in self._lines if other.sku != product.sku)
-        within_limit(price([*others, unit_price.times(quantity.units)]))
+        within_limit(price([*others, unit_price.times(quantity.units)]))  # rule: O5
         held = 0 if line is None else line.quantity
-        if quantity.units > held:
+        if quantity.units > held:  # rule: O9
             product.reserve(Quantity(quantity.units - held))
         elif quantity.units < held:
             product.release(Quantity(held - quantity.units))
@@ -230,8 +230,9 @@ class Order(Entity):
         self._require_pending("change the lines of")
         line = self._line(sku)
         if line is None:
+            # rule: O9
             raise NotFound(f"Order {self.id} has no line for {sku}.")
-        if len(self._lines) == 1:
+        if len(self._lines) == 1:  # rule: O9
             raise LastLine("An order keeps at least one line; cancel it instead.")
         line.product.release(Quantity(line.quantity))
         self._lines.remove(line)
@@ -255,7 +256,7 @@ class Order(Entity):
             return
         self._require_pending("fail the payment of")
         self._payments.append(ProcessedPayment(payment_id=payment_id))
-        self._cancel("payment-failed")
+        self._cancel("payment-failed")  # rule: O10
 
     def cancel(self) -> None:
         self._cancel("customer")
@@ -281,7 +282,7 @@ class Order(Entity):
         self._status = status
 
     def _require_pending(self, action: str) -> None:
-        if self.status is not OrderStatus.PENDING_PAYMENT:  # rule: O9
+        if self.status is not OrderStatus.PENDING_PAYMENT:  # rule: O9, O10
             raise InvalidState(f"Cannot {action} an order in status {self.status}.")
 
     def _already_processed(self, payment_id: str) -> bool:
@@ -307,5 +308,5 @@ def _merged(items: Sequence[tuple[Product, Quantity]]) -> list[tuple[Product, Qu
     products = {product.sku: product for product, _ in items}
     units: dict[str, int] = {}
     for product, quantity in items:
-        units[product.sku] = units.get(product.sku, 0) + quantity.units
+        units[product.sku] = units.get(product.sku, 0) + quantity.units  # rule: O1
     return [(products[sku], Quantity(units[sku])) for sku in sorted(units)]

@@ -26,7 +26,7 @@ class Product(Entity):
     __mapper_args__ = {"version_id_col": _version}
 
     def __init__(self, sku: Sku, name: str, price: Money, stock: int) -> None:
-        if stock < 0:
+        if stock < 0:  # rule: P1
             raise ValueError("stock cannot be negative")
         self.sku = sku.code
         self._name = name
@@ -64,7 +64,7 @@ class Product(Entity):
         return quantity.units <= self._stock
 
     def reserve(self, quantity: Quantity) -> None:
-        if not self.can_reserve(quantity):  # rule: O3
+        if not self.can_reserve(quantity):  # rule: O3, O9
             raise InsufficientStock(f"Not enough stock of {self.sku}.", [self.sku])
         self._stock -= quantity.units
 

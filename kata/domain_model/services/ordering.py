@@ -46,7 +46,7 @@ def place_order(
                 raise IdempotencyKeyReuse("This Idempotency-Key was used with another request.")
             return order_from_json(response)
     products = uow.products.get_many(quantities)
-    if unknown := set(quantities) - set(products):
+    if unknown := set(quantities) - set(products):  # rule: O3
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     order = Order.place(
         customer_id,
@@ -57,6 +57,7 @@ def place_order(
     uow.orders.add(order)
     view = order_view(order)
     if idempotency is not None:
+        # rule: O12 (only a successful placement binds its key)
         uow.idempotency_keys.bind(idempotency.key, idempotency.request, order_to_json(view))
     uow.commit()
     return view
@@ -79,7 +80,7 @@ def list_orders(
 def set_line(uow: UnitOfWork, order_id: str, sku: str, quantity: int) -> OrderView:
     order = _order(uow, order_id)
     product = uow.products.get(sku)
-    if product is None:
+    if product is None:  # rule: O9
         raise UnknownProduct(f"No product with SKU {sku}.", [sku])
     order.set_line(product, Quantity(quantity))
     uow.commit()

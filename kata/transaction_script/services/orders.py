@@ -91,6 +91,7 @@ def place_order(
     )
     orders.insert_order(connection, order)
     if idempotency is not None:
+        # rule: O12 (only a successful placement binds its key)
         idempotency_keys.bind(connection, idempotency.key, idempotency.request, order)
     outbox.record(
         connection,
@@ -131,7 +132,7 @@ def set_line(connection: Connection, order_id: str, sku: str, quantity: int) -> 
     existing = next((line for line in order.lines if line.sku == sku), None)
     if existing is not None and existing.quantity == quantity:
         return order  # nothing to change, so no event either
-    if existing is None and len(order.lines) >= MAX_LINES:  # rule: O1
+    if existing is None and len(order.lines) >= MAX_LINES:  # rule: O1, O9
         raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
     # rule: O2 (a new line takes today's price, an existing one keeps its own)
     unit_price = product.price if existing is None else existing.unit_price
@@ -140,7 +141,7 @@ def set_line(connection: Connection, order_id: str, sku: str, quantity: int) -> 
     totals = price(lines)
     check_order_limit(totals)
     more = quantity - (0 if existing is None else existing.quantity)
-    if more > 0 and not products.reserve(connection, sku, more):
+    if more > 0 and not products.reserve(connection, sku, more):  # rule: O9
         raise InsufficientStock(f"Not enough stock of {sku}.", [sku])
     if more < 0:
         products.release(connection, sku, -more)
@@ -153,9 +154,9 @@ def remove_line(connection: Connection, order_id: str, sku: str) -> Order:
     order = locked_order(connection, order_id)
     require_status(order, "change the lines of", PENDING_PAYMENT)  # rule: O9
     removed = next((line for line in order.lines if line.sku == sku), None)
-    if removed is None:
+    if removed is None:  # rule: O9
         raise NotFound(f"Order {order_id} has no line for {sku}.")
-    if len(order.lines) == 1:
+    if len(order.lines) == 1:  # rule: O9
         raise LastLine("An order keeps at least one line; cancel it instead.")
     lines = [line for line in order.lines if line.sku != sku]
     products.release(connection, sku, removed.quantity)

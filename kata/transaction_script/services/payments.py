@@ -26,8 +26,8 @@ def record_payment_result(
     order = locked_order(connection, order_id)
     if payments.was_processed(connection, order_id, payment_id):  # rule: O10
         return order
-    require_status(order, f"record a {outcome} payment for", PENDING_PAYMENT)  # rule: O7
-    if outcome == FAILED:
+    require_status(order, f"record a {outcome} payment for", PENDING_PAYMENT)  # rule: O7, O10
+    if outcome == FAILED:  # rule: O10
         payments.remember(connection, order_id, payment_id)
         return cancel(connection, order, "payment-failed")
     if amount != order.total:  # rule: O10

@@ -93,4 +93,4 @@ class PaymentEvent(Schema):
     )
     order_id = fields.String(required=True, validate=validate.Length(1, 64))
     outcome = fields.String(required=True, validate=validate.OneOf(["succeeded", "failed"]))
-    amount = Money(required=True)
+    amount = Money(required=True)  # rule: O10 (required for both outcomes)

@@ -61,6 +61,7 @@ class OrderingService:
         uow.orders.add(order)
         view = order_view(order)
         if key is not None:
+            # rule: O12 (only a successful placement binds its key)
             uow.idempotency_keys.bind(key, command.request, order_to_json(view))
         uow.commit()
         return view
@@ -126,7 +127,7 @@ def order_named(uow: UnitOfWork, order_id: str) -> Order:
 
 def products_named(uow: UnitOfWork, skus: list[Sku]) -> dict[Sku, Product]:
     found = uow.products.get_many(skus)
-    if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:
+    if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:  # rule: O3, O9
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     return found
 

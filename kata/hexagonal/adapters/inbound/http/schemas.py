@@ -74,6 +74,7 @@ def _sku(**kwargs: Any) -> fields.String:
 
 
 def _price(**kwargs: Any) -> Money:
+    # rule: P1 (0.01 <= price <= 100000.00, when registering and when repricing)
     return Money(validate=validate.Range(Decimal("0.01"), Decimal("100000.00")), **kwargs)
 
 
@@ -84,7 +85,7 @@ class NewProduct(Schema):
     sku = _sku(required=True)
     name = ProductName(required=True)
     price = _price(required=True)
-    stock = StrictInteger(required=True, validate=validate.Range(0, 1_000_000))
+    stock = StrictInteger(required=True, validate=validate.Range(0, 1_000_000))  # rule: P1
 
 
 class ProductChange(Schema):
@@ -98,11 +99,12 @@ class ProductChange(Schema):
 
 
 class Restock(Schema):
-    quantity = StrictInteger(required=True, validate=validate.Range(1, 1_000_000))
+    quantity = StrictInteger(required=True, validate=validate.Range(1, 1_000_000))  # rule: P3
 
 
 class OrderLineRequest(Schema):
     sku = _sku(required=True)
+    # rule: O1 (1-1000 units an item)
     quantity = StrictInteger(required=True, validate=validate.Range(1, MAX_LINE_QUANTITY))
 
 
@@ -110,6 +112,7 @@ class NewOrder(Schema):
     customer_id = fields.String(
         required=True, validate=Pattern(CLIENT_ID, "Not a valid customer id.")
     )
+    # rule: O1 (1-20 items)
     lines = fields.List(LineItem(OrderLineRequest), required=True, validate=validate.Length(1, 20))
 
     @validates_schema(skip_on_field_errors=True)
@@ -124,6 +127,7 @@ class NewOrder(Schema):
 
 
 class LineQuantity(Schema):
+    # rule: O9 (PUT sets a quantity of 1-1000)
     quantity = StrictInteger(required=True, validate=validate.Range(1, MAX_LINE_QUANTITY))
 
 
@@ -135,7 +139,7 @@ def merged_lines(lines: list[dict[str, Any]]) -> dict[str, int]:
     """Items with the same SKU make one line; their quantities add up (O1)."""
     merged: Counter[str] = Counter()
     for line in lines:
-        merged[line["sku"]] += line["quantity"]
+        merged[line["sku"]] += line["quantity"]  # rule: O1
     return dict(merged)
 
 
@@ -197,7 +201,7 @@ def query(schema: Schema) -> dict[str, Any]:
 def idempotency_key_errors() -> tuple[str | None, dict[str, Any]]:
     """The ``Idempotency-Key`` header (or None), and the errors it deserves."""
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):  # rule: O12
         return None, {"Idempotency-Key": ["Must be 1 to 64 visible ASCII characters."]}
     return key, {}
 
