@@ -1,4 +1,5 @@
-"""The domain-model unit tests: rules checked on objects in memory, no database, no Flask."""
+"""The domain-model tests: rules checked on objects in memory, no database, no Flask
+(all but test_stock_writes, which checks how stock is written on a real database)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ class OrderLine(Entity):
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
     _quantity: Mapped[int] = mapped_column("quantity")
     _unit_price_cents: Mapped[int] = mapped_column("unit_price_cents")
-    product: Mapped[Product] = relationship()
+    # Loaded only when a use case asks for it (OrderRepository.get(with_products=True)): a
+    # lazy load would cost one SELECT per line, so navigating to an unloaded product raises.
+    product: Mapped[Product] = relationship(lazy="raise_on_sql")
 
     def __init__(self, product: Product, quantity: Quantity) -> None:
         self.product = product

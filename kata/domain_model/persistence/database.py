@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from kata.domain_model.persistence.stock import write_stock
 from kata.domain_model.persistence.tables import event_counter, metadata
 
 # SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
@@ -22,6 +23,8 @@ class Database:
         self.engine = _engine(url)
         # Entities stay readable after commit: the service builds its answer from them.
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every flush writes the stock that moved in one UPDATE, not one per product.
+        event.listen(self.sessions, "before_flush", write_stock)
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from kata.domain_model.domain.order import Order, OrderStatus
+from kata.domain_model.domain.order import Order, OrderLine, OrderStatus
 from kata.domain_model.domain.product import Product
 
 _orders = Order.__table__.c
@@ -40,8 +40,13 @@ class OrderRepository:
         self._session.add(order)
         self.seen.append(order)
 
-    def get(self, order_id: str) -> Order | None:
-        order = self._session.scalars(select(Order).where(_orders.id == order_id)).first()
+    def get(self, order_id: str, *, with_products: bool = False) -> Order | None:
+        """``with_products``: also load every line's product, in one more SELECT, for a use
+        case that moves the lines' stock (a line's product is never loaded on its own)."""
+        query = select(Order).where(_orders.id == order_id)
+        if with_products:
+            query = query.options(selectinload(Order._lines).selectinload(OrderLine.product))
+        order = self._session.scalars(query).first()
         if order is not None:
             self.seen.append(order)
         return order

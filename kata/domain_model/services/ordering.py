@@ -89,7 +89,7 @@ def set_line(uow: UnitOfWork, order_id: str, sku: str, quantity: int) -> OrderVi
 
 @use_case
 def remove_line(uow: UnitOfWork, order_id: str, sku: str) -> OrderView:
-    order = _order(uow, order_id)
+    order = _order(uow, order_id, with_products=True)
     order.remove_line(sku)
     uow.commit()
     return order_view(order)
@@ -97,7 +97,7 @@ def remove_line(uow: UnitOfWork, order_id: str, sku: str) -> OrderView:
 
 @use_case
 def cancel_order(uow: UnitOfWork, order_id: str) -> OrderView:
-    order = _order(uow, order_id)
+    order = _order(uow, order_id, with_products=True)
     order.cancel()
     uow.commit()
     return order_view(order)
@@ -115,7 +115,8 @@ def ship_order(uow: UnitOfWork, order_id: str) -> OrderView:
 def record_payment_result(
     uow: UnitOfWork, payment_id: str, order_id: str, outcome: str, amount: Decimal
 ) -> OrderView:
-    order = _order(uow, order_id)
+    # A failed payment cancels the order and returns its stock (O10).
+    order = _order(uow, order_id, with_products=outcome != "succeeded")
     if outcome == "succeeded":
         order.pay(payment_id, Money(amount))
     else:
@@ -124,8 +125,8 @@ def record_payment_result(
     return order_view(order)
 
 
-def _order(uow: UnitOfWork, order_id: str) -> Order:
-    order = uow.orders.get(order_id)
+def _order(uow: UnitOfWork, order_id: str, *, with_products: bool = False) -> Order:
+    order = uow.orders.get(order_id, with_products=with_products)
     if order is None:
         raise NotFound(f"No order {order_id}.")
     return order
