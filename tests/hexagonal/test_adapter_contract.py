@@ -236,6 +236,25 @@ def test_a_changed_product_is_saved_with_the_next_version(storage: Storage) -> N
     assert stored(storage, lambda uow: product(uow, "SKU-B")).version == 1
 
 
+def test_every_product_a_unit_changed_is_saved_together(storage: Storage) -> None:
+    """An order of 20 lines moves the stock of 20 products in one commit (O3, O8)."""
+    skus = [f"SKU-{n:02d}" for n in range(1, 21)]
+    commit(storage, *(a_product(sku) for sku in skus))
+
+    def reserve_from_most(uow: UnitOfWork) -> None:
+        loaded = uow.products.get_many(Sku(sku) for sku in skus)
+        for units, sku in enumerate(skus[:15], start=1):
+            loaded[Sku(sku)].reserve(Quantity(units))  # the last five are read, never changed
+
+    change(storage, reserve_from_most)
+
+    saved = stored(storage, lambda uow: uow.products.get_many(Sku(sku) for sku in skus))
+    assert [(p.stock, p.version) for _, p in sorted(saved.items())] == [
+        *((100 - units, 2) for units in range(1, 16)),
+        *((100, 1) for _ in range(5)),
+    ]
+
+
 # --- orders -----------------------------------------------------------------------------------
 
 
@@ -333,6 +352,30 @@ def test_a_unit_of_work_hands_out_one_object_per_order(storage: Storage) -> None
 
     assert first is listed is again
     assert again.status is PAID
+
+
+def test_every_order_a_unit_changed_is_saved_together(storage: Storage) -> None:
+    commit(storage, a_product("SKU-A"), a_product("SKU-B"))
+    two_lines = (("SKU-A", 1, "10.00"), ("SKU-B", 2, "5.00"))
+    commit(storage, *(a_placed_order(f"o{n}", "customer-1", *two_lines) for n in range(1, 4)))
+
+    def change_two(uow: UnitOfWork) -> None:
+        order(uow, "o1").cancel()
+        order(uow, "o2").pay("pay-2", Money.of("20.00"))
+        order(uow, "o3")  # read, never changed
+
+    change(storage, change_two)
+
+    with storage.units() as uow:
+        o1, o2, o3 = (order(uow, f"o{n}") for n in range(1, 4))
+    assert [(o.status, o.version) for o in (o1, o2, o3)] == [
+        (CANCELLED, 2),
+        (PAID, 2),
+        (PENDING, 1),
+    ]
+    assert o2.processed_payments == {"pay-2"}
+    lines = [(Sku("SKU-A"), 1, Money.of("10.00")), (Sku("SKU-B"), 2, Money.of("5.00"))]
+    assert all(order_fields(o)[3] == lines for o in (o1, o2, o3))  # kept whole by the rewrite
 
 
 # --- units of work ----------------------------------------------------------------------------
@@ -442,6 +485,34 @@ def test_a_product_changed_since_it_was_loaded_is_refused(interleaving: Storage)
         assert uow.idempotency_keys.find("key-1") is None
         assert uow.relay_position() == 0
         assert [e.type for e in uow.events_after(0, 50)] == ["OrderPlaced"]
+
+
+@pytest.mark.parametrize("overtaken", ["SKU-A", "SKU-B", "SKU-C"])
+def test_one_stale_product_refuses_every_product_saved_with_it(
+    interleaving: Storage, overtaken: str
+) -> None:
+    """A cancellation returns the stock of every line at once (O8): if a concurrent unit
+    saved any one of those products first, none of the returns is stored."""
+    skus = ["SKU-A", "SKU-B", "SKU-C"]
+    lines = [(sku, 1, "10.00") for sku in skus]
+    commit(interleaving, *(a_product(sku) for sku in skus), a_placed_order("o1", "c-1", *lines))
+
+    with interleaving.units() as loser, interleaving.units() as winner:
+        stale = loser.products.get_many(Sku(sku) for sku in skus)
+        restock(winner, overtaken, 1)
+        winner.commit()
+        order(loser, "o1").cancel()
+        for held in stale.values():
+            held.release(Quantity(1))
+        with pytest.raises(Conflict):
+            loser.commit()
+
+    saved = stored(interleaving, lambda uow: uow.products.get_many(Sku(sku) for sku in skus))
+    assert {p.sku.code: (p.stock, p.version) for p in saved.values()} == {
+        sku: (101, 2) if sku == overtaken else (100, 1) for sku in skus
+    }
+    assert stored(interleaving, lambda uow: order(uow, "o1")).status is PENDING
+    assert [e.type for e in events(interleaving)] == ["OrderPlaced"]
 
 
 def test_an_order_changed_since_it_was_loaded_is_refused(interleaving: Storage) -> None:

@@ -41,9 +41,16 @@ class EventRecord:
 
 
 class ProductRepository(Protocol):
+    """Collection-shaped: a use case asks once for every product it needs (an order of 20
+    lines costs the storage what an order of one does), and the unit of work saves them."""
+
     def add(self, product: Product) -> None: ...
     def get(self, sku: Sku) -> Product | None: ...
-    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]: ...
+
+    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]:
+        """The stored products of these SKUs, by SKU, in one go; unknown SKUs are left out."""
+        ...
+
     def all(self) -> list[Product]: ...
 
 
@@ -65,8 +72,10 @@ class UnitOfWork(Protocol):
     """One transaction, used as a context manager; leaving it without ``commit`` changes nothing.
 
     Within it each aggregate is one object. ``commit`` saves the roots that changed, then the
-    orders' events. A concurrent unit that won raises :class:`Conflict`, from ``commit`` or,
-    for a key both inserted, on leaving the unit; the caller may run the work again.
+    orders' events; it saves them all together (a set-based write per kind of root, not one
+    per root) and all or none: if a concurrent unit saved any one of them since it was
+    loaded, nothing is saved and :class:`Conflict` is raised, from ``commit`` or, for a key
+    both inserted, on leaving the unit; the caller may run the work again.
     """
 
     @property

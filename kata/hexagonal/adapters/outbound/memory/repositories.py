@@ -3,9 +3,11 @@
 
 Like the SQL data mappers, each repository keeps an identity map of the aggregates its unit
 of work loaded (one object per aggregate in a unit), remembers the row each was loaded from,
-and at commit writes only the roots that changed, refusing a root whose stored version moved
-on since it was loaded (``UPDATE … WHERE version = :seen`` by hand). Roots added are stored
-at commit, not before: until then no query sees them, this unit's own included, as in SQL.
+and at commit writes only the roots that changed, all or none: every write is checked before
+any is stored, so one root whose stored version moved on since it was loaded refuses them
+all (the SQL adapter's set-based ``UPDATE … WHERE version = :seen``, by hand). Roots added
+are stored at commit, not before: until then no query sees them, this unit's own included,
+as in SQL.
 
 The unit of work calls ``writes`` before taking the store's lock, then ``check`` and
 ``apply`` under it, then ``saved``.

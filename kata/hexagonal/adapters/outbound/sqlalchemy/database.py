@@ -24,6 +24,10 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
+        if not self.engine.dialect.supports_sane_multi_rowcount:
+            # The versioned writes count the rows an executemany matched to find a stale root.
+            self.engine.dispose()
+            raise ValueError(f"{self.engine.dialect.driver} cannot count the rows it updates")
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)

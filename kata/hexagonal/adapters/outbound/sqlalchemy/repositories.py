@@ -4,15 +4,30 @@ Each repository remembers the state every aggregate had when it was loaded. At c
 writes only the aggregates that changed, with ``UPDATE … WHERE version = :seen``: if
 another transaction saved the aggregate first, no row matches and the write is refused.
 Inner entities (order lines) have no repository: they are saved with their root.
+
+Loads and saves are set-based, so a use case issues as many statements for an order of 20
+lines as for one: the products of an order come in one ``WHERE sku IN`` query, and every
+root of a kind is inserted, or updated, by one statement executed for all of them at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from kata.hexagonal.adapters.outbound.sqlalchemy.tables import (
     order_lines,
@@ -49,20 +64,25 @@ class SqlProductRepository:
         return [self._loaded_product(row) for row in rows]
 
     def save_changes(self) -> None:
-        for product in self._added:
-            self._connection.execute(insert(products).values(**_product_row(product), version=1))
-            product.version = 1
-        # SKU order: concurrent transactions lock product rows in one order, so never deadlock.
-        for sku in sorted(self._loaded):
-            product, as_loaded = self._loaded[sku]
-            if _product_state(product) != as_loaded:
-                _update_versioned(
-                    self._connection,
-                    products,
-                    products.c.sku == sku.code,
-                    product,
-                    _product_row(product),
-                )
+        """Insert the products added, then save every changed one in one versioned write."""
+        _insert_new(
+            self._connection,
+            products,
+            [
+                (product, {"sku": product.sku.code, **_product_row(product)})
+                for product in self._added
+            ],
+        )
+        _update_versioned(
+            self._connection,
+            products,
+            products.c.sku,
+            [
+                (sku.code, product, _product_row(product))
+                for sku, (product, as_loaded) in self._loaded.items()
+                if _product_state(product) != as_loaded
+            ],
+        )
 
     def _loaded_product(self, row: Row[Any]) -> Product:
         sku = Sku(row.sku)
@@ -108,48 +128,65 @@ class SqlOrderRepository:
         return self._load(query)
 
     def save_changes(self) -> None:
-        for order in self._added:
-            self._connection.execute(
-                insert(orders).values(
-                    **_order_row(order),
-                    id=order.id,
-                    customer_id=order.customer_id,
-                    created_at=order.created_at.isoformat(),
-                    version=1,
-                )
-            )
-            self._write_inside(order, previous_payments=frozenset())
-            order.version = 1
-        for order, as_loaded in self._loaded.values():
-            if _order_state(order) != as_loaded:
-                _update_versioned(
-                    self._connection, orders, orders.c.id == order.id, order, _order_row(order)
-                )
-                self._connection.execute(
-                    delete(order_lines).where(order_lines.c.order_id == order.id)
-                )
-                self._write_inside(order, previous_payments=as_loaded.payments)
-
-    def _write_inside(self, order: Order, previous_payments: frozenset[str]) -> None:
-        """The entities inside the boundary, saved with their root."""
-        self._connection.execute(
-            insert(order_lines),
+        """Insert the orders added, save every changed one in one versioned write, then
+        the entities inside their boundaries (a changed order's lines are written anew)."""
+        changed = [
+            (order, as_loaded)
+            for order, as_loaded in self._loaded.values()
+            if _order_state(order) != as_loaded
+        ]
+        _insert_new(
+            self._connection,
+            orders,
             [
-                {
-                    "order_id": order.id,
-                    "sku": line.sku.code,
-                    "quantity": line.quantity,
-                    "unit_price_cents": line.unit_price.cents,
-                }
-                for line in order.lines
+                (
+                    order,
+                    {
+                        "id": order.id,
+                        "customer_id": order.customer_id,
+                        "created_at": order.created_at.isoformat(),
+                        **_order_row(order),
+                    },
+                )
+                for order in self._added
             ],
         )
-        new_payments = order.processed_payments - previous_payments
-        if new_payments:
+        _update_versioned(
+            self._connection,
+            orders,
+            orders.c.id,
+            [(order.id, order, _order_row(order)) for order, _ in changed],
+        )
+        if changed:
             self._connection.execute(
-                insert(processed_payments),
-                [{"order_id": order.id, "payment_id": p} for p in sorted(new_payments)],
+                delete(order_lines).where(order_lines.c.order_id.in_([o.id for o, _ in changed]))
             )
+        self._write_inside(
+            [(order, frozenset[str]()) for order in self._added]
+            + [(order, as_loaded.payments) for order, as_loaded in changed]
+        )
+
+    def _write_inside(self, saved: list[tuple[Order, frozenset[str]]]) -> None:
+        """The lines and the new payments of the orders saved (each with the payments it was
+        loaded with), in one statement each."""
+        lines = [
+            {
+                "order_id": order.id,
+                "sku": line.sku.code,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price.cents,
+            }
+            for order, _ in saved
+            for line in order.lines
+        ]
+        payments = [
+            {"order_id": order.id, "payment_id": payment_id}
+            for order, previous in saved
+            for payment_id in sorted(order.processed_payments - previous)
+        ]
+        for table, rows in ((order_lines, lines), (processed_payments, payments)):
+            if rows:
+                self._connection.execute(insert(table), rows)
 
     def _load(self, query: Any) -> list[Order]:
         rows = self._connection.execute(query).all()
@@ -187,25 +224,59 @@ class SqlOrderRepository:
         return order
 
 
-def _update_versioned(
-    connection: Connection, table: Any, identity: Any, root: Product | Order, values: dict[str, Any]
+class _Root(Protocol):
+    version: int  # the version the root was loaded at (0: never saved)
+
+
+def _insert_new(
+    connection: Connection, table: Table, new: list[tuple[_Root, dict[str, Any]]]
 ) -> None:
-    """Save a root only if nobody saved it since it was loaded; bump its version."""
+    """Insert new roots at version 1, all in one statement.
+
+    A root another transaction inserted first breaks the primary key: the unit of work turns
+    that into ``Conflict``.
+    """
+    if new:
+        connection.execute(insert(table), [{**row, "version": 1} for _, row in new])
+    for root, _ in new:
+        root.version = 1
+
+
+def _update_versioned(
+    connection: Connection,
+    table: Table,
+    key: Column[Any],
+    changed: list[tuple[str, _Root, dict[str, Any]]],
+) -> None:
+    """Save changed roots only if nobody saved any of them since they were loaded.
+
+    One ``UPDATE … WHERE key = :key AND version = :seen``, executed for every root at once
+    (``executemany``: one round trip). Both drivers add up the rows each execution matched
+    (SQLAlchemy's ``supports_sane_multi_rowcount``, which ``Database`` requires), so fewer
+    rows than roots means another transaction saved at least one of them first: the whole
+    unit is refused, and its transaction rolled back.
+    """
+    if not changed:
+        return
+    # Key order: concurrent transactions lock the rows in one order, so never deadlock.
+    changed = sorted(changed, key=lambda write: write[0])
     result = connection.execute(
-        update(table)
-        .where(identity, table.c.version == root.version)
-        .values(**values, version=root.version + 1)
+        update(table).where(key == bindparam("key"), table.c.version == bindparam("seen")),
+        [
+            {**row, "version": root.version + 1, "key": identity, "seen": root.version}
+            for identity, root, row in changed
+        ],
     )
-    if result.rowcount != 1:
-        raise Conflict(
-            f"{type(root).__name__} changed since it was loaded (version {root.version})"
-        )
-    root.version += 1
+    if result.rowcount != len(changed):
+        stale = len(changed) - result.rowcount
+        raise Conflict(f"{stale} of {len(changed)} {table.name} changed since they were loaded")
+    for _, root, _ in changed:
+        root.version += 1
 
 
 def _product_row(product: Product) -> dict[str, Any]:
+    """The columns a product's changes write (the key apart)."""
     return {
-        "sku": product.sku.code,
         "name": product.name,
         "price_cents": product.price.cents,
         "stock": product.stock,
@@ -217,6 +288,7 @@ def _product_state(product: Product) -> Hashable:
 
 
 def _order_row(order: Order) -> dict[str, Any]:
+    """The columns an order's changes write (what never changes apart)."""
     return {
         "status": order.status.value,
         "payment_id": order.payment_id,
