@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 from kata import variants
@@ -149,7 +150,7 @@ def test_a_placement_on_stock_read_before_a_rival_placement_committed_is_refused
         # The first still sees 5 units, so its domain rules let it take 3 more.
         loser = domain.place_order("loser", [(seen_by_first, Quantity(3))], 0, NOW)
         first.orders.add(loser)
-        with pytest.raises(Conflict, match=r"Product changed since it was loaded \(version 1\)"):
+        with pytest.raises(Conflict, match=r"Product changed .*: 1 of 1 stale \(LAST version 1\)"):
             first.commit()
 
     assert _stock(units, "LAST") == 2  # not -1: no unit promised twice
@@ -200,7 +201,9 @@ def test_a_payment_on_an_order_read_before_its_cancellation_committed_is_refused
         second.commit()
 
         paying.pay("pay-1", paying.totals.total)  # only the order changes: its version guards it
-        with pytest.raises(Conflict, match=r"Order changed since it was loaded \(version 1\)"):
+        with pytest.raises(
+            Conflict, match=rf"Order changed .*: 1 of 1 stale \({placed.id} version 1\)"
+        ):
             first.commit()
 
     order = ordering.get_order(units, placed.id)
@@ -235,11 +238,78 @@ def test_the_product_repository_refuses_to_save_a_product_loaded_before_a_rival_
         second.commit()
 
         stale.reserve(Quantity(3))  # 5 units as far as it knows
-        with pytest.raises(Conflict, match=r"Product changed since it was loaded \(version 1\)"):
+        with pytest.raises(Conflict, match=r"Product changed .*: 1 of 1 stale \(STALE version 1\)"):
             stale_repository.save_changes()
         first.rollback()
 
     assert _stock(units, "STALE") == 2
+
+
+def test_the_product_repository_saves_many_products_in_one_statement_checking_each_version(
+    database: Database,
+) -> None:
+    """Cancelling an order of many lines returns stock to many products: one UPDATE with a
+    row of parameters per product, each still matched by the version it was loaded at."""
+    units = _units(database)
+    skus = [Sku(code) for code in ("MANY-A", "MANY-B", "MANY-C")]
+    for sku in skus:
+        catalogue.register_product(units, sku.code, "Many", PRICE, 5)
+
+    verbs: list[str] = []
+
+    def record(*args: Any) -> None:  # (connection, cursor, statement, ...)
+        verbs.append(str(args[2]).split()[0])
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.engine.connect() as connection:
+            repository = SqlProductRepository(connection)
+            loaded = repository.get_many(skus)
+            for product in loaded.values():
+                product.release(Quantity(2))
+            repository.save_changes()
+            connection.commit()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+    assert [verb for verb in verbs if verb != "BEGIN"] == ["SELECT", "UPDATE"]  # BEGIN: SQLite
+    assert [product.version for product in loaded.values()] == [2, 2, 2]
+    assert [_stock(units, sku.code) for sku in skus] == [7, 7, 7]
+
+
+def test_the_product_repository_refuses_a_batch_with_one_product_loaded_before_a_rival_commit(
+    database: Database,
+) -> None:
+    """The batch is all or nothing: one stale product refuses the save of every product."""
+    units = _units(database)
+    skus = [Sku(code) for code in ("BATCH-A", "BATCH-B", "BATCH-C")]
+    for sku in skus:
+        catalogue.register_product(units, sku.code, "Batched", PRICE, 5)
+
+    with database.engine.connect() as first, database.engine.connect() as second:
+        stale_repository = SqlProductRepository(first)
+        stale = stale_repository.get_many(skus)
+        first.commit()
+
+        rival_repository = SqlProductRepository(second)
+        rival = rival_repository.get(Sku("BATCH-B"))  # only the middle one
+        assert rival is not None
+        rival.reserve(Quantity(1))
+        rival_repository.save_changes()
+        second.commit()
+
+        for product in stale.values():
+            product.reserve(Quantity(3))
+        with pytest.raises(
+            Conflict,
+            match=r"Product changed .*: 1 of 3 stale "
+            r"\(BATCH-A version 1, BATCH-B version 1, BATCH-C version 1\)",
+        ):
+            stale_repository.save_changes()
+        first.rollback()
+
+    assert [product.version for product in stale.values()] == [1, 1, 1]  # none claimed saved
+    assert [_stock(units, sku.code) for sku in skus] == [5, 4, 5]  # only the rival's write
 
 
 def test_the_order_repository_refuses_to_save_an_order_loaded_before_a_rival_commit(
@@ -263,7 +333,9 @@ def test_the_order_repository_refuses_to_save_an_order_loaded_before_a_rival_com
         second.commit()
 
         stale.cancel()  # a PENDING order as far as it knows (stock left alone: the order only)
-        with pytest.raises(Conflict, match=r"Order changed since it was loaded \(version 1\)"):
+        with pytest.raises(
+            Conflict, match=rf"Order changed .*: 1 of 1 stale \({placed.id} version 1\)"
+        ):
             stale_repository.save_changes()
         first.rollback()
 
