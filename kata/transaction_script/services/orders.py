@@ -141,10 +141,12 @@ def set_line(connection: Connection, order_id: str, sku: str, quantity: int) -> 
     totals = price(lines)
     check_order_limit(totals)
     more = quantity - (0 if existing is None else existing.quantity)
-    if more > 0 and not products.reserve(connection, sku, more):  # rule: O9
-        raise InsufficientStock(f"Not enough stock of {sku}.", [sku])
+    if more > 0:
+        short = products.reserve(connection, {sku: more})
+        if short:  # rule: O9
+            raise InsufficientStock(f"Not enough stock of {sku}.", short)
     if more < 0:
-        products.release(connection, sku, -more)
+        products.release(connection, {sku: -more})
     return _save_lines(connection, order, lines, totals)
 
 
@@ -159,7 +161,7 @@ def remove_line(connection: Connection, order_id: str, sku: str) -> Order:
     if len(order.lines) == 1:  # rule: O9
         raise LastLine("An order keeps at least one line; cancel it instead.")
     lines = [line for line in order.lines if line.sku != sku]
-    products.release(connection, sku, removed.quantity)
+    products.release(connection, {sku: removed.quantity})
     return _save_lines(connection, order, lines, price(lines))
 
 
@@ -200,8 +202,8 @@ def require_status(order: Order, action: str, *allowed: str) -> None:
 def cancel(connection: Connection, order: Order, reason: str) -> Order:
     """Cancel ``order``, returning every reserved unit to stock (O8)."""
     refund_due = order.status == PAID  # rule: O7
-    for line in order.lines:  # rule: O8
-        products.release(connection, line.sku, line.quantity)
+    # rule: O8 (one statement returns the units of every line)
+    products.release(connection, {line.sku: line.quantity for line in order.lines})
     orders.mark_cancelled(connection, order.id, CANCELLED, reason, refund_due)
     outbox.record(
         connection, "OrderCancelled", order.id, {"reason": reason, "refund_due": refund_due}
@@ -211,11 +213,8 @@ def cancel(connection: Connection, order: Order, reason: str) -> Order:
 
 def _reserve_all(connection: Connection, lines: Iterable[OrderLine]) -> None:
     """Reserve every line or none (O3): the rollback undoes the reservations that worked."""
-    # rule: O3
-    # SKU order (lines are sorted) makes concurrent scripts lock rows in one order: no deadlock.
-    short = [
-        line.sku for line in lines if not products.reserve(connection, line.sku, line.quantity)
-    ]
+    # rule: O3 (one UPDATE for all lines; every short SKU, sorted)
+    short = products.reserve(connection, {line.sku: line.quantity for line in lines})
     if short:
         raise InsufficientStock("Not enough stock for every line.", short)
 
