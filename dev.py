@@ -58,9 +58,10 @@ def serve(args: list[str]) -> int:
 
 
 def check(pytest_args: list[str]) -> int:
-    """Every gate, then the whole suite in process, then the suite over HTTP per variant."""
+    """Every gate, then the whole suite in process, the exercises' reference solutions, then
+    the suite over HTTP per variant."""
     variants = subprocess.run(
-        [str(BIN / "kata"), "variants"], capture_output=True, text=True, check=True
+        [str(BIN / "kata"), "variants", "--built-in"], capture_output=True, text=True, check=True
     ).stdout.split()
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [str(BIN / "ruff"), "check", "."]),
@@ -68,6 +69,8 @@ def check(pytest_args: list[str]) -> int:
         ("mypy --strict", [str(BIN / "mypy")]),
         ("import contracts", [str(BIN / "lint-imports")]),
         ("tests", [str(BIN / "pytest"), "-n", "auto", *pytest_args]),
+        # Each exercise's reference solutions, applied to a clean copy and tested there.
+        ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"]),
     ]
     steps += [
         (

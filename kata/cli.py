@@ -1,7 +1,9 @@
-"""The ``kata`` command: list the variants and serve one of them over HTTP.
+"""The ``kata`` command: list the variants, serve one over HTTP, and run the workshop.
 
 ``kata serve`` runs a variant on waitress (a production WSGI server), logs one line per
-request and stops promptly on Ctrl-C or SIGTERM.
+request and stops promptly on Ctrl-C or SIGTERM. ``kata check`` and ``kata exercise`` are
+the workshop's (:mod:`kata.workshop.commands`). Participants' workspaces serve and list like
+the built-in variants.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.engine import make_url
 from waitress.server import create_server
 
 from kata import variants
+from kata.workshop import commands as workshop
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -41,17 +44,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "variants":
-        print("\n".join(variants.names()))
+        print("\n".join(_listed(built_in_only=args.built_in)))
         return 0
-    return _serve(args.variant, args.host, args.port, args.database_url)
+    if args.command == "serve":
+        _serve(args.variant, args.host, args.port, args.database_url)
+    return workshop.run(args)
+
+
+def _listed(*, built_in_only: bool) -> list[str]:
+    """The built-in variants' names, then (unless ``built_in_only``) each workspace, marked."""
+    lines = variants.names()
+    if not built_in_only:
+        lines += [
+            f"{space.name}  (workspace: copy of {space.origin}, held to {space.style})"
+            for space in variants.find_workspaces()
+        ]
+    return lines
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kata", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("variants", help="list the variant names")
-    serve = commands.add_parser("serve", help="serve one variant over HTTP")
-    serve.add_argument("variant", choices=variants.names())
+    listing = commands.add_parser("variants", help="list the variants, then the workspaces")
+    listing.add_argument(
+        "--built-in", action="store_true", help="only the built-in variants' names (for scripts)"
+    )
+    serve = commands.add_parser("serve", help="serve one variant or workspace over HTTP")
+    serve.add_argument("variant", choices=variants.names(workspaces=True))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     serve.add_argument(
@@ -59,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="SQLAlchemy URL; default: $KATA_DATABASE_URL, else sqlite var/<variant>.sqlite3",
     )
+    workshop.add_commands(commands)
     return parser
 
 

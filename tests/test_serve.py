@@ -37,7 +37,7 @@ def test_kata_variants_lists_the_registered_variants() -> None:
     listed = subprocess.run(
         [sys.executable, "-m", "kata.cli", "variants"], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert listed == variants.names()
+    assert listed[: len(variants.names())] == variants.names()  # a workspace's line may follow
     assert "transaction_script" in listed
 
 

@@ -40,10 +40,11 @@ def _targets(config: pytest.Config) -> list[Target]:
     served = config.getoption("--serve")
     if served:
         return [Target(served, "live")]
-    chosen = config.getoption("--variant") or variants.names()
-    unknown = sorted(set(chosen) - set(variants.names()))
+    chosen = config.getoption("--variant") or variants.names()  # workspaces only when named
+    known = variants.names(workspaces=True)
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise pytest.UsageError(f"unknown variant(s) {unknown}; known: {variants.names()}")
+        raise pytest.UsageError(f"unknown variant(s) {unknown}; known: {known}")
     return [Target(name, backend) for name in chosen for backend in backends()]
 
 

@@ -1,0 +1,140 @@
+"""The workshop's part of the ``kata`` command: ``kata check`` and ``kata exercise``.
+
+kata check NAME [--style STYLE]          NAME held to a style's import contracts
+kata exercise list                       the exercises
+kata exercise show NN                    an exercise's README
+kata exercise start NN --from VARIANT --name NAME [--style STYLE]
+                                         copy a variant into the workspace workshop/NAME
+kata exercise check NN --variant NAME    the exercise's tests, the shared suite (SQLite)
+                                         and NAME's style contracts
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from kata import variants
+from kata.workshop import exercises, styles, workspace
+
+if TYPE_CHECKING:
+    SubCommands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_commands(commands: SubCommands) -> None:
+    """Add ``check`` and ``exercise`` to the ``kata`` command's sub-commands."""
+    check = commands.add_parser("check", help="check a variant against a style's contracts")
+    check.add_argument("name", help="a variant or a workspace")
+    check.add_argument("--style", choices=styles.STYLES, help="default: the one NAME is held to")
+    exercise = commands.add_parser("exercise", help="the workshop's exercises")
+    actions = exercise.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="list the exercises")
+    actions.add_parser("show", help="print an exercise's README").add_argument("number")
+    start = actions.add_parser("start", help="copy a variant into a workspace of your own")
+    start.add_argument("number")
+    start.add_argument("--from", dest="origin", required=True, choices=variants.names())
+    start.add_argument("--name", required=True, help="the workspace's name (an identifier)")
+    start.add_argument("--style", choices=styles.STYLES, help="contracts to meet (default: --from)")
+    run = actions.add_parser("check", help="run an exercise's tests, the suite and the contracts")
+    run.add_argument("number")
+    run.add_argument("--variant", required=True, help="a variant or a workspace")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``kata check`` or ``kata exercise ...``; the exit code (2: refused)."""
+    try:
+        return _run(args)
+    except variants.UnknownVariantError as unknown:
+        known = ", ".join(variants.names(workspaces=True))
+        print(f"kata: no variant or workspace {unknown} (known: {known})", file=sys.stderr)
+    except (exercises.UnknownExerciseError, workspace.WorkspaceRefusedError) as refused:
+        print(f"kata: {refused}", file=sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return check_contracts(args.name, args.style)
+    match args.action:
+        case "list":
+            return list_exercises()
+        case "show":
+            return show(args.number)
+        case "start":
+            return start(args.number, args.origin, args.name, args.style)
+        case _:
+            return check_exercise(args.number, args.variant)
+
+
+def check_contracts(name: str, style: str | None) -> int:
+    """Print every contract of the style KEPT or BROKEN, with reasons; 1 if any is broken."""
+    # import-linter is a dev dependency: imported only when checking.
+    from kata.workshop import check  # noqa: PLC0415
+
+    chosen = style or variants.style_of(name)
+    print(f"kata check: {name} ({variants.package(name)}) against the {chosen} contracts\n")
+    try:
+        verdicts = check.check(name, chosen)
+    except check.CheckError as error:
+        print(f"kata: {error}", file=sys.stderr)
+        return 2
+    print(check.report(verdicts), flush=True)
+    return 1 if check.broken(verdicts) else 0
+
+
+def list_exercises() -> int:
+    for exercise in exercises.all_exercises():
+        print(f"{exercise.number}  {exercise.title}")
+    return 0
+
+
+def show(number: str) -> int:
+    print(exercises.find(number).readme.read_text("utf-8"))
+    return 0
+
+
+def start(number: str, origin: str, name: str, style: str | None) -> int:
+    space = workspace.start(number, origin, name, style)
+    folder = variants.workshop_dir() / space.name
+    print(
+        f"kata: workspace {space.name} ({folder}) copied from {origin} "
+        f"for exercise {space.exercise}, held to the {space.style} contracts.\n"
+        f"  kata serve {name}\n"
+        f"  kata exercise check {space.exercise} --variant {name}\n"
+        f"  kata check {name} --style {space.style}"
+    )
+    return 0
+
+
+def check_exercise(number: str, name: str) -> int:
+    """The exercise's tests and the shared suite on SQLite, then the contracts of NAME's style."""
+    exercise = exercises.find(number)
+    if name not in variants.names(workspaces=True):
+        raise variants.UnknownVariantError(name)
+    print(f"kata: exercise {exercise.number} ({exercise.title}) on {name}", flush=True)
+    command = exercise_pytest(exercise.number, [name])
+    tests = subprocess.call(command, cwd=variants.REPO_ROOT, env=sqlite_only())
+    contracts = check_contracts(name, None)
+    outcome = "passed" if tests == contracts == 0 else "FAILED"
+    print(f"\nkata: exercise {exercise.number} on {name}: {outcome}")
+    return 0 if outcome == "passed" else 1
+
+
+def exercise_pytest(number: str, names: list[str]) -> list[str]:
+    """The pytest command for an exercise's tests and the shared suite on ``names``."""
+    chosen = [option for name in names for option in ("--variant", name)]
+    return [
+        sys.executable,
+        *("-m", "pytest", "--exercise", number, "tests/acceptance"),
+        *chosen,
+        *("-n", "auto", "-q"),
+    ]
+
+
+def sqlite_only() -> dict[str, str]:
+    """This process's environment without the settings that add PostgreSQL or RabbitMQ."""
+    dropped = {"KATA_TEST_POSTGRES_URL", "KATA_TEST_AMQP_URL"}
+    return {key: value for key, value in os.environ.items() if key not in dropped}
