@@ -1,5 +1,6 @@
 """The ``kata`` command: list the variants, serve one over HTTP, and run the workshop.
 
+``kata compare`` measures the variants side by side (:mod:`kata.compare`).
 ``kata serve`` runs a variant on waitress (a production WSGI server), logs one line per
 request and stops promptly on Ctrl-C or SIGTERM. ``kata check`` and ``kata exercise`` are
 the workshop's (:mod:`kata.workshop.commands`). Participants' workspaces serve and list like
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 from waitress.server import create_server
 
 from kata import variants
+from kata.compare import command as compare
 from kata.workshop import commands as workshop
 
 if TYPE_CHECKING:
@@ -48,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "serve":
         _serve(args.variant, args.host, args.port, args.database_url)
+    if args.command == "compare":
+        return compare.run(args)
     return workshop.run(args)
 
 
@@ -69,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--built-in", action="store_true", help="only the built-in variants' names (for scripts)"
     )
+    compare.add_arguments(commands.add_parser("compare", help="measure the variants side by side"))
     serve = commands.add_parser("serve", help="serve one variant or workspace over HTTP")
     serve.add_argument("variant", choices=variants.names(workspaces=True))
     serve.add_argument("--host", default="127.0.0.1")

@@ -31,121 +31,21 @@ a scanner that finds nothing cannot pass.
 
 from __future__ import annotations
 
-import importlib.util
-import io
-import re
-import tokenize
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
 from kata import variants
+from kata.compare.rules import (
+    Marker,
+    doc_rules,
+    missing_rules,
+    rule_order,
+    rules_in_doc,
+    scan_source,
+    scan_variant,
+    unknown_markers,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_DOC = ROOT / "docs" / "domain.md"
 SPEC_RULES = frozenset({*(f"P{n}" for n in range(1, 5)), *(f"O{n}" for n in range(1, 13))})
-
-# A comment that starts with the word "rule" or "rules", in any case, claims to be a marker.
-CANDIDATE = re.compile(r"#\s*rules?\b", re.IGNORECASE)
-RULE_ID = r"[A-Z]+[0-9]+"
-MARKER = re.compile(rf"# rule: (?P<ids>{RULE_ID}(?:, {RULE_ID})*)(?: \([^()]+\))?")
-TABLE_ROW_ID = re.compile(r"\|\s*([A-Z]+[0-9]+)\s*\|")
-
-
-@dataclass(frozen=True)
-class Marker:
-    where: str  # "path:line"
-    ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Scan:
-    markers: tuple[Marker, ...]
-    malformed: tuple[str, ...]  # "path:line: text"
-
-    def marked(self) -> set[str]:
-        return {rule for marker in self.markers for rule in marker.ids}
-
-
-def scan_source(source: str, path: str) -> Scan:
-    """The markers in one file's comments, and the comments that fail to be one."""
-    markers: list[Marker] = []
-    malformed: list[str] = []
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type != tokenize.COMMENT:
-            continue
-        where = f"{path}:{token.start[0]}"
-        comment = token.string.rstrip()
-        # Each "#" opens a comment of its own (a pragma, then a marker): check every one.
-        for start in (match.start() for match in re.finditer("#", comment)):
-            if not CANDIDATE.match(comment, start):
-                continue
-            end = comment.find("#", start + 1)
-            own = (comment[start:end] if end != -1 else comment[start:]).rstrip()
-            found = MARKER.fullmatch(own)
-            if found is None:
-                malformed.append(f"{where}: {own!r}")
-            else:
-                markers.append(Marker(where, tuple(found["ids"].split(", "))))
-    return Scan(tuple(markers), tuple(malformed))
-
-
-def scan_files(files: Iterable[Path], root: Path) -> Scan:
-    markers: list[Marker] = []
-    malformed: list[str] = []
-    for file in sorted(files):
-        scan = scan_source(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
-        markers += scan.markers
-        malformed += scan.malformed
-    return Scan(tuple(markers), tuple(malformed))
-
-
-def missing_rules(scan: Scan, rules: Iterable[str]) -> list[str]:
-    return sorted(set(rules) - scan.marked(), key=rule_order)
-
-
-def unknown_markers(scan: Scan, rules: Iterable[str]) -> list[str]:
-    known = set(rules)
-    return [
-        f"{marker.where}: {rule}"
-        for marker in scan.markers
-        for rule in marker.ids
-        if rule not in known
-    ]
-
-
-def rule_order(rule: str) -> tuple[str, int]:
-    letters = rule.rstrip("0123456789")
-    return letters, int(rule[len(letters) :])
-
-
-def rules_in_doc(text: str) -> list[str]:
-    """The ids in the first column of the tables in the "The rules" section."""
-    found: list[str] = []
-    inside = False
-    for line in text.splitlines():
-        if line.startswith("## "):
-            inside = line.strip() == "## The rules"
-        elif inside and (row := TABLE_ROW_ID.match(line)):
-            found.append(row[1])
-    return found
-
-
-def variant_folder(name: str) -> Path:
-    spec = importlib.util.find_spec(f"kata.{name}")
-    assert spec is not None, f"variant {name} has no package kata.{name}"
-    assert spec.submodule_search_locations, f"kata.{name} is not a package"
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def scan_variant(name: str) -> Scan:
-    return scan_files(variant_folder(name).rglob("*.py"), ROOT)
-
-
-def doc_rules() -> list[str]:
-    return rules_in_doc(DOMAIN_DOC.read_text(encoding="utf-8"))
 
 
 # --- the repository -------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Gather every figure of the comparison, variant by variant.
+
+Each variant runs on a fresh SQLite database in a temporary folder, so the figures never
+depend on what an earlier run left behind.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+
+from kata import variants
+from kata.compare.cost import Cost, measure, prepare_app
+from kata.compare.paths import Step, trace
+from kata.compare.rules import ROOT, doc_rules, rule_order, scan_variant, variant_folder
+from kata.compare.shape import Shape, measure_shape
+from kata.compare.testrun import TestResults, run_tests
+from kata.compare.usecases import USE_CASES
+from kata.workshop import check, verify
+
+MANY_LINES = 20  # O1's maximum: a count that grows with lines shows here
+
+
+@dataclass(frozen=True)
+class VariantFigures:
+    name: str
+    paths: dict[str, list[Step]]  # use case -> the variant's own functions, in call order
+    rules: dict[str, list[str]]  # rule id -> "path:line" places
+    costs: dict[str, tuple[Cost, Cost]]  # use case -> (1 line, MANY_LINES lines)
+    shape: Shape
+    contracts: list[check.Verdict]  # the contracts of the style the variant is held to
+    tests: TestResults | None  # None when the run skipped the tests
+    changes: dict[str, verify.ChangeCost]  # exercise -> what its reference solution touches
+
+
+@dataclass(frozen=True)
+class Comparison:
+    use_cases: list[str]
+    rules: list[str]
+    exercises: list[str]
+    variants: list[VariantFigures]
+
+
+def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
+    tests = run_tests(names, ROOT) if with_tests else {}
+    changes = _change_costs()
+    figures = [_figures(name, rounds, tests.get(name), changes.get(name, {})) for name in names]
+    exercises = sorted({exercise for per in changes.values() for exercise in per})
+    rules = sorted(doc_rules(), key=rule_order)
+    return Comparison([u.name for u in USE_CASES], rules, exercises, figures)
+
+
+def _figures(
+    name: str, rounds: int, tests: TestResults | None, changes: dict[str, verify.ChangeCost]
+) -> VariantFigures:
+    paths, costs = _run_use_cases(name, rounds)
+    return VariantFigures(
+        name=name,
+        paths=paths,
+        rules=_rule_places(name),
+        costs=costs,
+        shape=measure_shape(variants.package(name), variant_folder(name)),
+        contracts=check.check(name),
+        tests=tests,
+        changes=changes,
+    )
+
+
+def _run_use_cases(
+    name: str, rounds: int
+) -> tuple[dict[str, list[Step]], dict[str, tuple[Cost, Cost]]]:
+    paths: dict[str, list[Step]] = {}
+    costs: dict[str, tuple[Cost, Cost]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        app = prepare_app(variants.create_app(name, f"sqlite:///{folder}/compare.sqlite3"))
+        try:
+            client = app.test_client()
+            for number, use_case in enumerate(USE_CASES):
+                first = number * 1000  # every measurement has customers of its own
+                request = use_case.prepare(client, 1, first)
+                paths[use_case.name] = trace(app, request, variant_folder(name), ROOT)
+                one = measure(app, use_case, 1, rounds, first + 1)
+                many = measure(app, use_case, MANY_LINES, rounds, first + 500)
+                costs[use_case.name] = (one, many)
+        finally:
+            variants.close_app(app)
+    return paths, costs
+
+
+def _rule_places(name: str) -> dict[str, list[str]]:
+    places: dict[str, list[str]] = {}
+    for marker in scan_variant(name).markers:
+        for rule in marker.ids:
+            places.setdefault(rule, []).append(marker.where)
+    return places
+
+
+def _change_costs() -> dict[str, dict[str, verify.ChangeCost]]:
+    """variant -> exercise ("02 New rule: coupon codes") -> what its solution touches."""
+    costs: dict[str, dict[str, verify.ChangeCost]] = {}
+    for solution in verify.solutions():
+        exercise = f"{solution.exercise.number} {solution.exercise.title}"
+        costs.setdefault(solution.variant, {})[exercise] = solution.cost
+    return costs

@@ -1,0 +1,47 @@
+"""``kata compare``: measure the variants and print, or write, the report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from kata import variants
+from kata.compare import html, markdown
+from kata.compare.collect import collect
+from kata.compare.summary import MEASURED, STABLE, measured_rows, stable_rows, table
+
+DEFAULT_ROUNDS = 15  # repetitions per use case and order size; the median is stable by then
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="compare only these variants (repeatable; default: all, workspaces included)",
+    )
+    parser.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write the Markdown report")
+    parser.add_argument(
+        "--rounds", type=int, default=DEFAULT_ROUNDS, help="repetitions per measurement"
+    )
+    parser.add_argument(
+        "--no-tests", action="store_true", help="skip running the test suites (section 5)"
+    )
+
+
+def run(arguments: argparse.Namespace) -> int:
+    names = arguments.variant or variants.names(workspaces=True)
+    started = time.perf_counter()
+    comparison = collect(names, arguments.rounds, with_tests=not arguments.no_tests)
+    print(table(STABLE, stable_rows(comparison)))
+    print()
+    print(table(MEASURED, measured_rows(comparison)))
+    for path, render in ((arguments.html, html.render), (arguments.markdown, markdown.render)):
+        if path is not None:
+            path.write_text(render(comparison), encoding="utf-8")
+            print(f"wrote {path}")
+    print(f"compared {len(names)} variants in {time.perf_counter() - started:.1f} s")
+    return 0
