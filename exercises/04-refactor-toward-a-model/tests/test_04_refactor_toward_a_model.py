@@ -1,0 +1,83 @@
+"""Exercise 04, refactor toward a model: the pricing rules and the lifecycle live in the domain
+layer, and the layers keep the domain model's import contracts.
+
+Run with ``pytest --exercise 04 --variant NAME`` (``kata exercise check 04 --variant NAME``
+adds the shared suite, which must stay green at every step). Both checks read the code, so
+they run once per variant: the PostgreSQL case is skipped.
+
+The aggregate and hexagonal variants are domain models already, with layers of other names
+(application, infrastructure, adapters): they are held to the contracts of their own style,
+which forbid the domain at least as much. For them the exercise is reading only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kata import variants
+from kata.compare.rules import Marker, scan_files
+from kata.workshop import check
+from tests.acceptance.conftest import Target
+
+# O4 pricing, O5 the order limit, O7 the lifecycle: the rules an Order keeps in this exercise.
+MODEL_RULES = ("O4", "O5", "O7")
+TARGET_STYLE = "domain_model"
+# Styles that are domain models already, under layer names of their own.
+BEYOND_THE_TARGET = ("aggregate", "hexagonal")
+
+
+def variant_of(target: Target) -> str:
+    if target.variant is None:
+        pytest.skip("a server known only by its URL: no code to check")
+    if target.backend != "sqlite":
+        pytest.skip("the code does not depend on the database: checked once, with SQLite")
+    return target.variant
+
+
+def style_to_keep(name: str) -> str:
+    """The domain model's contracts, unless ``name`` is held to a style that goes beyond it."""
+    own = variants.style_of(name)
+    return own if own in BEYOND_THE_TARGET else TARGET_STYLE
+
+
+def model_markers(name: str) -> list[Marker]:
+    """The variant's ``# rule:`` markers of O4, O5 and O7 (kata.compare.rules finds them)."""
+    folder = variants.source_dir(name)
+    scan = scan_files(folder.rglob("*.py"), folder)
+    return [m for m in scan.markers if any(rule in MODEL_RULES for rule in m.ids)]
+
+
+def in_domain_layer(marker: Marker) -> bool:
+    path = marker.where.rpartition(":")[0]
+    return "domain" in Path(path).parts[:-1]
+
+
+def test_o4_o5_and_o7_are_enforced_in_the_domain_layer(target: Target) -> None:
+    """Every `# rule: O4`, `O5` and `O7` marker of the variant lies in a file under a domain/
+    folder, and each of the three rules is still marked somewhere."""
+    name = variant_of(target)
+    markers = model_markers(name)
+    unmarked = [r for r in MODEL_RULES if not any(r in m.ids for m in markers)]
+    assert not unmarked, (
+        f"no `# rule:` marker for {', '.join(unmarked)}: keep each marker on the code that "
+        "enforces the rule when you move that code"
+    )
+    outside = [
+        f"{m.where} ({', '.join(r for r in m.ids if r in MODEL_RULES)})"
+        for m in markers
+        if not in_domain_layer(m)
+    ]
+    assert not outside, "enforced outside a domain/ folder:\n  " + "\n  ".join(outside)
+
+
+def test_the_layers_keep_the_domain_models_contracts(target: Target) -> None:
+    """The variant keeps every import contract of the domain_model style (aggregate and
+    hexagonal, domain models under other layer names: every contract of their own style)."""
+    name = variant_of(target)
+    style = style_to_keep(name)
+
+    verdicts = check.check(name, style)
+
+    assert check.broken(verdicts) == [], f"the {style} contracts:\n{check.report(verdicts)}"
