@@ -12,6 +12,7 @@ from html import escape
 from kata.compare.shape import Shape
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y = 150, 34, 24, 56
+BOW = 22  # how far an import that skips layers curves out to the right, per layer skipped
 
 
 def ranks(shape: Shape) -> dict[str, int]:
@@ -47,9 +48,9 @@ def svg(shape: Shape) -> str:
         row = sorted(name for name, r in rank_of.items() if r == rank)
         for x_index, name in enumerate(row):
             places[name] = (x_index * (BOX_WIDTH + GAP_X), y_index * (BOX_HEIGHT + GAP_Y))
-    width = max(x for x, _ in places.values()) + BOX_WIDTH + 2
+    width = max(x for x, _ in places.values()) + BOX_WIDTH + 2 + BOW * len(rows)
     height = max(y for _, y in places.values()) + BOX_HEIGHT + 2
-    parts = [_edge(places[a], places[b], rank_of[a] <= rank_of[b]) for a, b in shape.imports]
+    parts = [_edge(places[a], places[b], rank_of[a] - rank_of[b]) for a, b in shape.imports]
     parts += [_box(name, *place) for name, place in places.items()]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -69,11 +70,19 @@ def _box(name: str, x: int, y: int) -> str:
     )
 
 
-def _edge(start: tuple[int, int], end: tuple[int, int], upward: bool) -> str:
-    x1, y1 = start[0] + BOX_WIDTH // 2, start[1] + BOX_HEIGHT
-    x2, y2 = end[0] + BOX_WIDTH // 2, end[1]
-    colour = "#c00" if upward else "#555"  # an import against the layering stands out
+def _edge(start: tuple[int, int], end: tuple[int, int], drop: int) -> str:
+    """An arrow from importer to imported; ``drop`` is how many ranks it goes down."""
+    if drop == 1:  # to the next layer: a straight line
+        x1, y1 = start[0] + BOX_WIDTH // 2, start[1] + BOX_HEIGHT
+        x2, y2 = end[0] + BOX_WIDTH // 2, end[1]
+        shape = f"M{x1},{y1} L{x2},{y2}"
+    else:  # skipping layers: a curve beside the boxes, so it is not hidden behind them
+        x1, y1 = start[0] + BOX_WIDTH, start[1] + BOX_HEIGHT // 2
+        x2, y2 = end[0] + BOX_WIDTH, end[1] + BOX_HEIGHT // 2
+        out = max(x1, x2) + BOW * max(abs(drop), 1)
+        shape = f"M{x1},{y1} C{out},{y1} {out},{y2} {x2},{y2}"
+    colour = "#c00" if drop <= 0 else "#555"  # an import against the layering stands out
     return (
-        f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour}" '
-        'stroke-width="1.4" marker-end="url(#arrow)"/>'
+        f'<path d="{shape}" fill="none" stroke="{colour}" stroke-width="1.4" '
+        'marker-end="url(#arrow)"/>'
     )
