@@ -14,26 +14,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from kata import variants
 from kata.compare.rules import Marker, scan_files
 from kata.workshop import check
 from tests.acceptance.conftest import Target
+from tests.workshop.code import code_under_test
 
 # O4 pricing, O5 the order limit, O7 the lifecycle: the rules an Order keeps in this exercise.
 MODEL_RULES = ("O4", "O5", "O7")
 TARGET_STYLE = "domain_model"
 # Styles that are domain models already, under layer names of their own.
 BEYOND_THE_TARGET = ("aggregate", "hexagonal")
-
-
-def variant_of(target: Target) -> str:
-    if target.variant is None:
-        pytest.skip("a server known only by its URL: no code to check")
-    if target.backend != "sqlite":
-        pytest.skip("the code does not depend on the database: checked once, with SQLite")
-    return target.variant
 
 
 def style_to_keep(name: str) -> str:
@@ -57,7 +48,7 @@ def in_domain_layer(marker: Marker) -> bool:
 def test_o4_o5_and_o7_are_enforced_in_the_domain_layer(target: Target) -> None:
     """Every `# rule: O4`, `O5` and `O7` marker of the variant lies in a file under a domain/
     folder, and each of the three rules is still marked somewhere."""
-    name = variant_of(target)
+    name = code_under_test(target)
     markers = model_markers(name)
     unmarked = [r for r in MODEL_RULES if not any(r in m.ids for m in markers)]
     assert not unmarked, (
@@ -75,7 +66,7 @@ def test_o4_o5_and_o7_are_enforced_in_the_domain_layer(target: Target) -> None:
 def test_the_layers_keep_the_domain_models_contracts(target: Target) -> None:
     """The variant keeps every import contract of the domain_model style (aggregate and
     hexagonal, domain models under other layer names: every contract of their own style)."""
-    name = variant_of(target)
+    name = code_under_test(target)
     style = style_to_keep(name)
 
     verdicts = check.check(name, style)

@@ -14,15 +14,11 @@ import pytest
 from kata.workshop import check
 from tests.acceptance.conftest import Target
 from tests.acceptance.dsl import Shop
+from tests.workshop.code import code_under_test
 
 
 def test_every_contract_of_the_style_is_kept(target: Target) -> None:
-    if target.variant is None:
-        pytest.skip("a server known only by its URL: no code to check")
-    if target.backend != "sqlite":
-        pytest.skip("the contracts do not depend on the database: checked once, with SQLite")
-
-    verdicts = check.check(target.variant)
+    verdicts = check.check(code_under_test(target))
 
     assert check.broken(verdicts) == [], check.report(verdicts)
 
