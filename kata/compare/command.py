@@ -22,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="compare only these variants (repeatable; default: all, workspaces included)",
     )
+    parser.add_argument(
+        "--built-in",
+        action="store_true",
+        help="only the four built-in variants (what docs/comparison.md shows)",
+    )
     parser.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write the Markdown report")
     parser.add_argument(
@@ -33,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    names = arguments.variant or variants.names(workspaces=True)
+    names = arguments.variant or variants.names(workspaces=not arguments.built_in)
     started = time.perf_counter()
     comparison = collect(names, arguments.rounds, with_tests=not arguments.no_tests)
     print(table(STABLE, stable_rows(comparison)))

@@ -14,7 +14,7 @@ from kata.compare.collect import Comparison
 from kata.compare.rules import ROOT
 
 DOC = ROOT / "docs" / "comparison.md"
-REGENERATE = "kata compare --markdown docs/comparison.md"
+REGENERATE = "kata compare --built-in --markdown docs/comparison.md"
 
 
 def test_the_comparison_doc_is_current(comparison: Comparison) -> None:
