@@ -46,6 +46,7 @@ def run(arguments: argparse.Namespace) -> int:
     print(table(MEASURED, measured_rows(comparison)))
     for path, render in ((arguments.html, html.render), (arguments.markdown, markdown.render)):
         if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(comparison), encoding="utf-8")
             print(f"wrote {path}")
     print(f"compared {len(names)} variants in {time.perf_counter() - started:.1f} s")
