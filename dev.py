@@ -3,6 +3,7 @@
 
     python3 dev.py serve [VARIANT] [kata serve options]   set up, then serve a variant
     python3 dev.py check                                  set up, then run every gate and test
+    python3 dev.py setup                                  only set up
 
 Setting up makes ``.venv`` and installs the project with its dev extras into it; it runs
 again only when ``pyproject.toml`` changes.
