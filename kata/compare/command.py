@@ -11,7 +11,7 @@ from kata.compare import html, markdown
 from kata.compare.collect import collect
 from kata.compare.summary import MEASURED, STABLE, measured_rows, stable_rows, table
 
-DEFAULT_ROUNDS = 15  # repetitions per use case and order size; the median is stable by then
+DEFAULT_ROUNDS = 9  # repetitions per use case and order size: enough for a stable median
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
