@@ -43,6 +43,16 @@ _WORKERS = "kata.workers"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _command(argv)
+    except BrokenPipeError:
+        # The reader left early (``kata exercise show 02 | head``): not an error to report.
+        # Point stdout at /dev/null so the flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "variants":

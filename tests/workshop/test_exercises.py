@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -61,6 +62,24 @@ def test_kata_exercise_list_and_show() -> None:
     assert "06  Break a contract" in listed.stdout.splitlines()
     assert shown.stdout.startswith("# Break a contract")
     assert (unknown.returncode, unknown.stderr.startswith("kata: no exercise 99")) == (2, True)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """``kata exercise show 02 | head``: the pipe closes before the README is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first write fails with a broken pipe
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "kata.cli", "exercise", "show", "02"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert (result.returncode, result.stderr) == (1, "")
 
 
 def _collected(*args: str) -> list[str]:
