@@ -108,6 +108,11 @@ def problem(code: str, status: int, **extra: Any) -> dict[str, Any]:
     return body | extra
 
 
+def problem_reply(method: str, target: str, status: int, code: str, **headers: str) -> Reply:
+    """A refusal as the spec shapes it: problem+json, the body's status the reply's own."""
+    return reply(method, target, status, problem(code, status), PROBLEM, **headers)
+
+
 def event(kind: str, data: dict[str, Any], seq: int = 7) -> dict[str, Any]:
     return {
         "seq": seq,
@@ -159,17 +164,10 @@ CONFORMING = {
         problem("validation-error", 422, errors={"lines": {"0": {"quantity": ["Too big."]}}}),
         PROBLEM,
     ),
-    "unknown route": reply("GET", "/nowhere", 404, problem("not-found", 404), PROBLEM),
-    "malformed SKU in the path": reply(
-        "GET", "/products/lower-case", 404, problem("not-found", 404), PROBLEM
-    ),
-    "wrong method": reply(
-        "DELETE",
-        "/products",
-        405,
-        problem("method-not-allowed", 405),
-        PROBLEM,
-        allow="GET, HEAD, OPTIONS, POST",
+    "unknown route": problem_reply("GET", "/nowhere", 404, "not-found"),
+    "malformed SKU in the path": problem_reply("GET", "/products/lower-case", 404, "not-found"),
+    "wrong method": problem_reply(
+        "DELETE", "/products", 405, "method-not-allowed", allow="GET, HEAD, OPTIONS, POST"
     ),
     "HEAD as a framework answers it": reply("HEAD", "/health", 200, b""),
 }
@@ -242,7 +240,7 @@ BROKEN = {
         r"repeated key",
     ),
     "an undocumented status": (
-        reply("GET", f"/orders/{ORDER_ID}", 409, problem("invalid-state", 409), PROBLEM),
+        problem_reply("GET", f"/orders/{ORDER_ID}", 409, "invalid-state"),
         r"GET /orders/\{id\}: Unknown response http status: 409",
     ),
     "a problem without detail": (
@@ -256,7 +254,7 @@ BROKEN = {
         r"'detail' is a required property",
     ),
     "a problem code of another status": (
-        reply("GET", "/products/NOPE", 404, problem("invalid-state", 404), PROBLEM),
+        problem_reply("GET", "/products/NOPE", 404, "invalid-state"),
         r"\$\.type: 'urn:kata:problem:not-found' was expected",
     ),
     "a problem status unlike the reply's": (
@@ -268,11 +266,11 @@ BROKEN = {
         r"mimetype not found: application/json",
     ),
     "a validation error without errors": (
-        reply("POST", "/orders", 422, problem("validation-error", 422), PROBLEM),
+        problem_reply("POST", "/orders", 422, "validation-error"),
         r"'errors' is a required property",
     ),
     "insufficient stock without skus": (
-        reply("POST", "/orders", 409, problem("insufficient-stock", 409), PROBLEM),
+        problem_reply("POST", "/orders", 409, "insufficient-stock"),
         r"'skus' is a required property",
     ),
     "a 201 without Location": (
@@ -292,15 +290,15 @@ BROKEN = {
         r"route not in the document: Unknown response http status: 200",
     ),
     "a 405 without Allow": (
-        reply("DELETE", "/products", 405, problem("method-not-allowed", 405), PROBLEM),
+        problem_reply("DELETE", "/products", 405, "method-not-allowed"),
         r"Missing required header: Allow",
     ),
     "an Allow missing a method of the path": (
-        reply("DELETE", "/products", 405, problem("method-not-allowed", 405), PROBLEM, allow="GET"),
+        problem_reply("DELETE", "/products", 405, "method-not-allowed", allow="GET"),
         r"Allow 'GET' should list \['GET', 'POST'\]",
     ),
     "a wrong method answered 404 on a path that names something": (
-        reply("DELETE", "/products/PEN", 404, problem("not-found", 404), PROBLEM),
+        problem_reply("DELETE", "/products/PEN", 404, "not-found"),
         r"DELETE not on /products/\{sku\}: Unknown response http status: 404",
     ),
 }

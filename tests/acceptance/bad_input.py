@@ -107,6 +107,23 @@ class Endpoint:
         return shop.send_raw(self.method, self.path(world), body, content_type=content_type)
 
 
+def order_action(
+    action: str, order: Callable[[World], Order], unknown_field: str, moves_order_to: str
+) -> Endpoint:
+    """An order action, ``POST /orders/<id>/<action>`` on ``order``: it takes ``{}`` or no body."""
+    return Endpoint(
+        name=f"POST /orders/<id>/{action}",
+        method="POST",
+        path=lambda w: f"/orders/{order(w)['id']}/{action}",
+        valid=lambda w: {},
+        success=200,
+        unknown_field=unknown_field,
+        empty_object_errors=(),
+        body_required=False,
+        moves_order_to=moves_order_to,
+    )
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "POST /products",
@@ -153,28 +170,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "unit_price",
         ("quantity",),
     ),
-    Endpoint(
-        "POST /orders/<id>/cancellation",
-        "POST",
-        lambda w: f"/orders/{w.pending['id']}/cancellation",
-        lambda w: {},
-        200,
-        "reason",
-        (),
-        body_required=False,
-        moves_order_to="CANCELLED",
-    ),
-    Endpoint(
-        "POST /orders/<id>/shipment",
-        "POST",
-        lambda w: f"/orders/{w.paid['id']}/shipment",
-        lambda w: {},
-        200,
-        "carrier",
-        (),
-        body_required=False,
-        moves_order_to="SHIPPED",
-    ),
+    order_action("cancellation", lambda w: w.pending, "reason", moves_order_to="CANCELLED"),
+    order_action("shipment", lambda w: w.paid, "carrier", moves_order_to="SHIPPED"),
     Endpoint(
         "POST /payment-events",
         "POST",

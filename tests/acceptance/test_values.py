@@ -41,26 +41,27 @@ def test_money_matching_the_pattern_is_accepted_and_shown_with_two_decimals(
     assert [p["price"] for p in listed] == [shown]
 
 
-REFUSED_MONEY = [
-    pytest.param(12.5, id="json-number"),
-    pytest.param("1e3", id="exponent"),
-    pytest.param("NaN", id="NaN"),
-    pytest.param("-1", id="minus-sign"),
-    pytest.param("+1", id="plus-sign"),
-    pytest.param("10.00\n", id="trailing-newline"),
-    pytest.param(" 10", id="leading-space"),
-    pytest.param("1.234", id="three-decimals"),
-    pytest.param("0000010", id="seven-integer-digits"),
-    pytest.param("\uff11\uff12", id="full-width-digits"),
-    pytest.param("", id="empty"),
-    pytest.param(".5", id="no-integer-digit"),
-    pytest.param("1,50", id="decimal-comma"),
-    pytest.param(None, id="null"),
-]
+# Prices refused, by test id: not a string matching the money pattern whole.
+REFUSED_MONEY: dict[str, Any] = {
+    "json-number": 12.5,
+    "exponent": "1e3",
+    "NaN": "NaN",
+    "minus-sign": "-1",
+    "plus-sign": "+1",
+    "trailing-newline": "10.00\n",
+    "leading-space": " 10",
+    "three-decimals": "1.234",
+    "seven-integer-digits": "0000010",
+    "full-width-digits": "\uff11\uff12",
+    "empty": "",
+    "no-integer-digit": ".5",
+    "decimal-comma": "1,50",
+    "null": None,
+}
 
 
 @pytest.mark.rule("values", "P1")
-@pytest.mark.parametrize("price", REFUSED_MONEY)
+@pytest.mark.parametrize("price", REFUSED_MONEY.values(), ids=REFUSED_MONEY.keys())
 def test_money_not_matching_the_pattern_whole_is_refused(shop: Shop, price: Any) -> None:
     sku = shop.new_sku()
 

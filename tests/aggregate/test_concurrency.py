@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -54,6 +54,7 @@ from kata.aggregate.application.ports import (
 )
 from kata.aggregate.application.unit import ATTEMPTS
 from kata.aggregate.domain import ordering as domain
+from kata.aggregate.domain.order import Order
 from kata.aggregate.domain.values import Quantity, Sku
 from kata.aggregate.infrastructure.database import Database
 from kata.aggregate.infrastructure.repositories import SqlOrderRepository, SqlProductRepository
@@ -61,6 +62,7 @@ from kata.aggregate.infrastructure.unit_of_work import SqlUnitOfWork
 from kata.aggregate.presentation.wiring import UNITS_OF_WORK
 from tests.backends import POSTGRES_ENV, backends, fresh_database
 
+T = TypeVar("T")
 UNIT_LOGGER = "kata.aggregate.application.unit"
 PROBLEM = "urn:kata:problem:"
 PRICE = Decimal("2.50")
@@ -110,6 +112,19 @@ def _units(database: Database) -> UnitOfWorkFactory:
     return functools.partial(SqlUnitOfWork, database)
 
 
+def _units_selling(database: Database, sku: str, name: str, stock: int) -> UnitOfWorkFactory:
+    """Units of work on a database whose catalogue holds one product, ``stock`` units of it."""
+    units = _units(database)
+    catalogue.register_product(units, sku, name, PRICE, stock)
+    return units
+
+
+def _loaded(aggregate: T | None) -> T:
+    """What a repository's ``get`` found: the tests only load aggregates that exist."""
+    assert aggregate is not None
+    return aggregate
+
+
 # --- reading what the database holds ----------------------------------------------------------
 
 
@@ -133,14 +148,11 @@ def _order_ids(units: UnitOfWorkFactory, customer_id: str) -> list[str]:
 def test_a_placement_on_stock_read_before_a_rival_placement_committed_is_refused(
     postgres: Database,
 ) -> None:
-    units = _units(postgres)
-    catalogue.register_product(units, "LAST", "Last units", PRICE, 5)
+    units = _units_selling(postgres, "LAST", "Last units", stock=5)
 
     with units() as first, units() as second:
-        seen_by_first = first.products.get(Sku("LAST"))
-        seen_by_second = second.products.get(Sku("LAST"))
-        assert seen_by_first is not None
-        assert seen_by_second is not None
+        seen_by_first = _loaded(first.products.get(Sku("LAST")))
+        seen_by_second = _loaded(second.products.get(Sku("LAST")))
         assert seen_by_first.stock == seen_by_second.stock == 5
 
         winner = domain.place_order("winner", [(seen_by_second, Quantity(3))], 0, NOW)
@@ -159,22 +171,26 @@ def test_a_placement_on_stock_read_before_a_rival_placement_committed_is_refused
     assert _events(units) == [("OrderPlaced", winner.id)]
 
 
+@contextmanager
+def _cancelled_by_a_rival(
+    units: UnitOfWorkFactory, order_id: str
+) -> Iterator[tuple[UnitOfWork, Order]]:
+    """A unit of work and the order as it loaded it, before a rival's cancellation committed."""
+    with units() as first, units() as second:
+        stale = _loaded(first.orders.get(order_id))
+        rival = _loaded(second.orders.get(order_id))
+        domain.cancel(rival, second.products.get_many(line.sku for line in rival.lines))
+        second.commit()
+        yield first, stale
+
+
 def test_a_second_cancellation_from_a_stale_read_is_refused_so_stock_returns_once(
     postgres: Database,
 ) -> None:
-    units = _units(postgres)
-    catalogue.register_product(units, "TWICE", "Cancelled twice", PRICE, 10)
+    units = _units_selling(postgres, "TWICE", "Cancelled twice", stock=10)
     placed = ordering.place_order(units, "customer", {"TWICE": 4})
 
-    with units() as first, units() as second:
-        stale = first.orders.get(placed.id)
-        fresh = second.orders.get(placed.id)
-        assert stale is not None
-        assert fresh is not None
-
-        domain.cancel(fresh, second.products.get_many([Sku("TWICE")]))
-        second.commit()
-
+    with _cancelled_by_a_rival(units, placed.id) as (first, stale):
         domain.cancel(stale, first.products.get_many([Sku("TWICE")]))  # still PENDING to it
         with pytest.raises(Conflict, match="changed since it was loaded"):
             first.commit()
@@ -187,19 +203,10 @@ def test_a_second_cancellation_from_a_stale_read_is_refused_so_stock_returns_onc
 def test_a_payment_on_an_order_read_before_its_cancellation_committed_is_refused(
     postgres: Database,
 ) -> None:
-    units = _units(postgres)
-    catalogue.register_product(units, "RACED", "Paid or cancelled", PRICE, 10)
+    units = _units_selling(postgres, "RACED", "Paid or cancelled", stock=10)
     placed = ordering.place_order(units, "customer", {"RACED": 2})
 
-    with units() as first, units() as second:
-        paying = first.orders.get(placed.id)
-        cancelling = second.orders.get(placed.id)
-        assert paying is not None
-        assert cancelling is not None
-
-        domain.cancel(cancelling, second.products.get_many([Sku("RACED")]))
-        second.commit()
-
+    with _cancelled_by_a_rival(units, placed.id) as (first, paying):
         paying.pay("pay-1", paying.totals.total)  # only the order changes: its version guards it
         with pytest.raises(
             Conflict, match=rf"Order changed .*: 1 of 1 stale \({placed.id} version 1\)"
@@ -216,26 +223,40 @@ def test_a_payment_on_an_order_read_before_its_cancellation_committed_is_refused
     assert _events(units) == [("OrderPlaced", placed.id), ("OrderCancelled", placed.id)]
 
 
+# The repository tests below hold one connection, the stale one: the rival loads, changes
+# and commits on a connection of its own, between the stale load and the stale save.
+
+
+def _rival_reserves(database: Database, sku: str, quantity: int) -> None:
+    with database.engine.connect() as rival:
+        products = SqlProductRepository(rival)
+        _loaded(products.get(Sku(sku))).reserve(Quantity(quantity))
+        products.save_changes()
+        rival.commit()
+
+
+def _rival_pays(database: Database, order_id: str) -> None:
+    with database.engine.connect() as rival:
+        orders = SqlOrderRepository(rival)
+        order = _loaded(orders.get(order_id))
+        order.pay("pay-1", order.totals.total)
+        orders.save_changes()
+        rival.commit()
+
+
 def test_the_product_repository_refuses_to_save_a_product_loaded_before_a_rival_commit(
     database: Database,
 ) -> None:
     """Runs on SQLite too: the loading transaction ends (freeing SQLite's write lock) before
     the rival's, and the stale save comes in a later transaction on the same connection."""
-    units = _units(database)
-    catalogue.register_product(units, "STALE", "Stale stock", PRICE, 5)
+    units = _units_selling(database, "STALE", "Stale stock", stock=5)
 
-    with database.engine.connect() as first, database.engine.connect() as second:
+    with database.engine.connect() as first:
         stale_repository = SqlProductRepository(first)
-        stale = stale_repository.get(Sku("STALE"))
+        stale = _loaded(stale_repository.get(Sku("STALE")))
         first.commit()
 
-        rival_repository = SqlProductRepository(second)
-        rival = rival_repository.get(Sku("STALE"))
-        assert stale is not None
-        assert rival is not None
-        rival.reserve(Quantity(3))
-        rival_repository.save_changes()
-        second.commit()
+        _rival_reserves(database, "STALE", 3)
 
         stale.reserve(Quantity(3))  # 5 units as far as it knows
         with pytest.raises(Conflict, match=r"Product changed .*: 1 of 1 stale \(STALE version 1\)"):
@@ -286,17 +307,12 @@ def test_the_product_repository_refuses_a_batch_with_one_product_loaded_before_a
     for sku in skus:
         catalogue.register_product(units, sku.code, "Batched", PRICE, 5)
 
-    with database.engine.connect() as first, database.engine.connect() as second:
+    with database.engine.connect() as first:
         stale_repository = SqlProductRepository(first)
         stale = stale_repository.get_many(skus)
         first.commit()
 
-        rival_repository = SqlProductRepository(second)
-        rival = rival_repository.get(Sku("BATCH-B"))  # only the middle one
-        assert rival is not None
-        rival.reserve(Quantity(1))
-        rival_repository.save_changes()
-        second.commit()
+        _rival_reserves(database, "BATCH-B", 1)  # only the middle one
 
         for product in stale.values():
             product.reserve(Quantity(3))
@@ -315,22 +331,15 @@ def test_the_product_repository_refuses_a_batch_with_one_product_loaded_before_a
 def test_the_order_repository_refuses_to_save_an_order_loaded_before_a_rival_commit(
     database: Database,
 ) -> None:
-    units = _units(database)
-    catalogue.register_product(units, "ORDERED", "Ordered", PRICE, 5)
+    units = _units_selling(database, "ORDERED", "Ordered", stock=5)
     placed = ordering.place_order(units, "customer", {"ORDERED": 1})
 
-    with database.engine.connect() as first, database.engine.connect() as second:
+    with database.engine.connect() as first:
         stale_repository = SqlOrderRepository(first)
-        stale = stale_repository.get(placed.id)
+        stale = _loaded(stale_repository.get(placed.id))
         first.commit()
 
-        rival_repository = SqlOrderRepository(second)
-        rival = rival_repository.get(placed.id)
-        assert stale is not None
-        assert rival is not None
-        rival.pay("pay-1", rival.totals.total)
-        rival_repository.save_changes()
-        second.commit()
+        _rival_pays(database, placed.id)
 
         stale.cancel()  # a PENDING order as far as it knows (stock left alone: the order only)
         with pytest.raises(
@@ -443,8 +452,7 @@ def _lost_races() -> Iterator[_LostRaces]:
 def test_a_use_case_that_lost_races_runs_again_and_stores_its_change_once(
     database: Database, losses: int
 ) -> None:
-    units = _units(database)
-    catalogue.register_product(units, "RETRY", "Retried", PRICE, 10)
+    units = _units_selling(database, "RETRY", "Retried", stock=10)
     racing = RacingUnits(units, losses)
 
     with _lost_races() as log:
@@ -460,8 +468,7 @@ def test_a_use_case_that_lost_races_runs_again_and_stores_its_change_once(
 def test_a_use_case_that_always_loses_gives_up_after_exactly_attempts_runs(
     database: Database,
 ) -> None:
-    units = _units(database)
-    catalogue.register_product(units, "NEVER", "Never placed", PRICE, 10)
+    units = _units_selling(database, "NEVER", "Never placed", stock=10)
     racing = RacingUnits(units, losses=ATTEMPTS * 3)  # it would lose forever
 
     with _lost_races() as log, pytest.raises(ConcurrentModification) as refused:
@@ -480,8 +487,7 @@ def test_a_placement_that_lost_a_real_race_to_a_restock_runs_again_on_fresh_stoc
 ) -> None:
     """The rival restocks between the placement's read and its commit: the real commit must
     refuse the stale product, or the restock is lost (stock 7 instead of 8)."""
-    units = _units(postgres)
-    catalogue.register_product(units, "FRESH", "Restocked meanwhile", PRICE, 10)
+    units = _units_selling(postgres, "FRESH", "Restocked meanwhile", stock=10)
     racing = RacingUnits(units, losses=1, rival=lambda: catalogue.restock(units, "FRESH", 1))
 
     with _lost_races() as log:
@@ -496,8 +502,7 @@ def test_a_placement_that_lost_a_real_race_to_a_restock_runs_again_on_fresh_stoc
 def test_a_cancellation_that_lost_a_real_race_to_a_placement_returns_its_stock_once(
     postgres: Database,
 ) -> None:
-    units = _units(postgres)
-    catalogue.register_product(units, "SHARED", "Shared stock", PRICE, 10)
+    units = _units_selling(postgres, "SHARED", "Shared stock", stock=10)
     cancelled = ordering.place_order(units, "leaving", {"SHARED": 4})
     rival_orders: list[str] = []
 
@@ -557,6 +562,18 @@ def shop(app: Flask) -> Shop:
     return Shop(client, body["id"], body["total"])
 
 
+@contextmanager
+def _racing(app: Flask, losses: int) -> Iterator[RacingUnits]:
+    """Inside the block the app's units of work lose their first ``losses`` commits."""
+    real: UnitOfWorkFactory = app.extensions[UNITS_OF_WORK]
+    racing = RacingUnits(real, losses)
+    app.extensions[UNITS_OF_WORK] = racing
+    try:
+        yield racing
+    finally:
+        app.extensions[UNITS_OF_WORK] = real
+
+
 # Every request that commits a change, each on the shop's product or pending order.
 REQUESTS: dict[str, Callable[[Shop], TestResponse]] = {
     "place": lambda shop: shop.client.post(
@@ -592,15 +609,9 @@ REQUESTS: dict[str, Callable[[Shop], TestResponse]] = {
 def test_a_request_that_keeps_losing_races_answers_409_concurrent_modification(
     app: Flask, shop: Shop, name: str
 ) -> None:
-    real: UnitOfWorkFactory = app.extensions[UNITS_OF_WORK]
     before = shop.snapshot()
-    racing = RacingUnits(real, losses=ATTEMPTS)
-    app.extensions[UNITS_OF_WORK] = racing
-    try:
-        with _lost_races() as log:
-            reply = REQUESTS[name](shop)
-    finally:
-        app.extensions[UNITS_OF_WORK] = real
+    with _racing(app, losses=ATTEMPTS) as racing, _lost_races() as log:
+        reply = REQUESTS[name](shop)
 
     assert (reply.status_code, reply.mimetype) == (409, "application/problem+json"), reply.data
     problem = reply.get_json()
@@ -617,13 +628,8 @@ def test_a_request_that_keeps_losing_races_answers_409_concurrent_modification(
 
 
 def test_a_request_that_lost_one_race_is_answered_as_if_it_had_not(app: Flask, shop: Shop) -> None:
-    real: UnitOfWorkFactory = app.extensions[UNITS_OF_WORK]
-    racing = RacingUnits(real, losses=1)
-    app.extensions[UNITS_OF_WORK] = racing
-    try:
+    with _racing(app, losses=1) as racing:
         reply = REQUESTS["place"](shop)
-    finally:
-        app.extensions[UNITS_OF_WORK] = real
 
     assert reply.status_code == 201, reply.data
     assert racing.opened == 2

@@ -401,6 +401,16 @@ def _everything(storage: Storage) -> tuple[Any, ...]:
         )
 
 
+def _assert_none_of_the_changes_but_stock(uow: UnitOfWork) -> None:
+    """``uow`` sees nothing of what ``_change_everything`` does, SKU-A's stock aside."""
+    assert order(uow, "o1").status is PENDING
+    assert uow.products.get(Sku("SKU-NEW")) is None
+    assert uow.orders.get("o-new") is None
+    assert uow.idempotency_keys.find("key-1") is None
+    assert uow.relay_position() == 0
+    assert [e.type for e in uow.events_after(0, 50)] == ["OrderPlaced"]
+
+
 def test_a_unit_of_work_left_without_commit_changes_nothing(storage: Storage) -> None:
     commit(storage, a_product("SKU-A"), a_placed_order("o1"))
     before = _everything(storage)
@@ -449,12 +459,7 @@ def test_changes_are_invisible_to_other_units_of_work_until_committed(
         _change_everything(writer)
         with interleaving.units() as reader:
             assert product(reader, "SKU-A").stock == 100
-            assert order(reader, "o1").status is PENDING
-            assert reader.products.get(Sku("SKU-NEW")) is None
-            assert reader.orders.get("o-new") is None
-            assert reader.idempotency_keys.find("key-1") is None
-            assert reader.relay_position() == 0
-            assert [e.type for e in reader.events_after(0, 50)] == ["OrderPlaced"]
+            _assert_none_of_the_changes_but_stock(reader)
         writer.commit()
 
     with interleaving.units() as reader:
@@ -479,12 +484,7 @@ def test_a_product_changed_since_it_was_loaded_is_refused(interleaving: Storage)
 
     with interleaving.units() as uow:
         assert product_fields(product(uow, "SKU-A"))[3:] == (101, 2)  # the winner's write only
-        assert order(uow, "o1").status is PENDING
-        assert uow.products.get(Sku("SKU-NEW")) is None
-        assert uow.orders.get("o-new") is None
-        assert uow.idempotency_keys.find("key-1") is None
-        assert uow.relay_position() == 0
-        assert [e.type for e in uow.events_after(0, 50)] == ["OrderPlaced"]
+        _assert_none_of_the_changes_but_stock(uow)
 
 
 @pytest.mark.parametrize("overtaken", ["SKU-A", "SKU-B", "SKU-C"])

@@ -153,6 +153,12 @@ def server(broker: Broker, tmp_path: Path) -> Iterator[KataServer]:
         yield served
 
 
+@pytest.fixture
+def http(server: KataServer) -> LiveHttpDriver:
+    """The served app's HTTP door, as a shop's client uses it."""
+    return LiveHttpDriver(server.url)
+
+
 # --- a shop over HTTP -------------------------------------------------------------------------
 
 
@@ -195,9 +201,8 @@ def _events_over_http(driver: Driver, order_id: str) -> list[dict[str, Any]]:
 
 @pytest.mark.rule("events")
 def test_an_order_placed_over_http_appears_on_kata_events(
-    broker: Broker, server: KataServer
+    broker: Broker, http: LiveHttpDriver
 ) -> None:
-    http = LiveHttpDriver(server.url)
     order = _place_order(http)
 
     [placed] = broker.events_of({order["id"]}, _is_event("OrderPlaced", order["id"]))
@@ -212,9 +217,8 @@ def test_an_order_placed_over_http_appears_on_kata_events(
 
 @pytest.mark.rule("O10")
 def test_a_payment_message_on_the_payment_queue_pays_the_order(
-    broker: Broker, server: KataServer
+    broker: Broker, http: LiveHttpDriver
 ) -> None:
-    http = LiveHttpDriver(server.url)
     order = _place_order(http)
 
     broker.publish_payment(_payment(order))
@@ -229,9 +233,8 @@ def test_a_payment_message_on_the_payment_queue_pays_the_order(
 
 @pytest.mark.rule("O10")
 def test_the_same_payment_message_delivered_twice_pays_the_order_once(
-    broker: Broker, server: KataServer
+    broker: Broker, http: LiveHttpDriver
 ) -> None:
-    http = LiveHttpDriver(server.url)
     order, marker = _place_order(http), _place_order(http)
 
     broker.publish_payment(_payment(order))
@@ -262,9 +265,8 @@ def test_the_same_payment_message_delivered_twice_pays_the_order_once(
     ],
 )
 def test_a_message_that_cannot_pay_is_dead_lettered_not_requeued_and_changes_nothing(
-    broker: Broker, server: KataServer, bad: dict[str, Any]
+    broker: Broker, http: LiveHttpDriver, bad: dict[str, Any]
 ) -> None:
-    http = LiveHttpDriver(server.url)
     order = _place_order(http)
     bad_message = _payment(order, **bad)
 
@@ -280,8 +282,10 @@ def test_a_message_that_cannot_pay_is_dead_lettered_not_requeued_and_changes_not
     assert broker.count(broker.payment_queue) == 0
 
 
-def test_kata_serve_with_a_broker_stops_promptly(broker: Broker, server: KataServer) -> None:
-    order = _place_order(LiveHttpDriver(server.url))
+def test_kata_serve_with_a_broker_stops_promptly(
+    broker: Broker, server: KataServer, http: LiveHttpDriver
+) -> None:
+    order = _place_order(http)
     broker.events_of({order["id"]}, _is_event("OrderPlaced", order["id"]))  # the relay runs
 
     started = time.monotonic()

@@ -827,36 +827,31 @@ class _LosingUnits:
         return _LosingUnit(self._inner(), self)
 
 
+def _a_losing_shop() -> tuple[Shop, _LosingUnits]:
+    """A shop whose units of work lose the race at each commit while ``losses`` is above 0."""
+    shop = a_shop(_LosingUnits)
+    assert isinstance(shop.units, _LosingUnits)
+    return shop, shop.units
+
+
 def test_a_use_case_that_lost_races_runs_again_on_fresh_data() -> None:
-    losing: list[_LosingUnits] = []
-
-    def wrap(units: UnitOfWorkFactory) -> UnitOfWorkFactory:
-        losing.append(_LosingUnits(units))
-        return losing[0]
-
-    shop = a_shop(wrap)
+    shop, losing = _a_losing_shop()
     shop.add_product("SKU-A", stock=10)
-    losing[0].losses = ATTEMPTS - 1
+    losing.losses = ATTEMPTS - 1
 
     order = shop.place(("SKU-A", 3))
 
-    assert losing[0].losses == 0
+    assert losing.losses == 0
     assert shop.stock("SKU-A") == {"SKU-A": 7}  # reserved once, not once per attempt
     assert [event.type for event in shop.events()] == ["OrderPlaced"]
     assert shop.cases.ordering.get(order.id) == order
 
 
 def test_a_use_case_gives_up_after_its_attempts_and_changes_nothing() -> None:
-    losing: list[_LosingUnits] = []
-
-    def wrap(units: UnitOfWorkFactory) -> UnitOfWorkFactory:
-        losing.append(_LosingUnits(units))
-        return losing[0]
-
-    shop = a_shop(wrap)
+    shop, losing = _a_losing_shop()
     shop.add_product("SKU-A", stock=10)
     before = shop.snapshot()
-    losing[0].losses = ATTEMPTS
+    losing.losses = ATTEMPTS
 
     with pytest.raises(ConcurrentModification):
         shop.place(("SKU-A", 3), key="key-1")

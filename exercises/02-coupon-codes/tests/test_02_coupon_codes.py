@@ -15,7 +15,7 @@ fields too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -73,10 +73,19 @@ def placed(shop: Shop, lines: list[tuple[str, int]], coupon: Any = NO_COUPON) ->
     return body_of(place(shop, shop.new_customer(), lines, coupon), 201)
 
 
-def figures(order: Order) -> dict[str, Any]:
+class Figures(TypedDict):
     """What the coupon rule decides in an order: its coupon and its money."""
-    names = ("coupon", "subtotal", "discount", "coupon_discount", "total")
-    return {name: order.get(name, "(missing)") for name in names}
+
+    coupon: str | None
+    subtotal: str
+    discount: str
+    coupon_discount: str
+    total: str
+
+
+def figures(order: Order) -> dict[str, Any]:
+    """The order's ``Figures`` as it shows them; a field it leaves out reads "(missing)"."""
+    return {name: order.get(name, "(missing)") for name in Figures.__annotations__}
 
 
 # --- no coupon ------------------------------------------------------------------------------
@@ -93,13 +102,9 @@ def test_an_order_without_a_coupon_shows_none_and_costs_what_it_did(
 
     order = body_of(place(shop, customer, [(sku, 2)], coupon), 201)
 
-    assert figures(order) == {
-        "coupon": None,
-        "subtotal": "120.00",
-        "discount": "6.00",
-        "coupon_discount": "0.00",
-        "total": "114.00",
-    }
+    assert figures(order) == Figures(
+        coupon=None, subtotal="120.00", discount="6.00", coupon_discount="0.00", total="114.00"
+    )
     event = expect_one_new_event(shop, order["id"], [], "OrderPlaced")
     assert event["data"] == {
         "customer_id": customer,
@@ -126,13 +131,13 @@ def test_each_code_comes_off_after_the_tier_discount(
 
     order = body_of(place(shop, customer, [(sku, 4)], code), 201)
 
-    assert figures(order) == {
-        "coupon": code,
-        "subtotal": "200.00",
-        "discount": "10.00",
-        "coupon_discount": coupon_discount,
-        "total": total,
-    }
+    assert figures(order) == Figures(
+        coupon=code,
+        subtotal="200.00",
+        discount="10.00",
+        coupon_discount=coupon_discount,
+        total=total,
+    )
     assert order["lines"] == [line_of(sku, 4, "50.00")]
     assert shop.order(order["id"]) == order
     assert shop.orders_of(customer) == [order]
@@ -145,13 +150,9 @@ def test_a_coupon_worth_more_than_the_order_brings_its_total_to_zero(shop: Shop)
     amount before the coupon is a mismatch."""
     sku = shop.add_product(price="1.50")
     order = placed(shop, [(sku, 2)], "KATA5")
-    assert figures(order) == {
-        "coupon": "KATA5",
-        "subtotal": "3.00",
-        "discount": "0.00",
-        "coupon_discount": "3.00",
-        "total": "0.00",
-    }
+    assert figures(order) == Figures(
+        coupon="KATA5", subtotal="3.00", discount="0.00", coupon_discount="3.00", total="0.00"
+    )
 
     with unchanged(shop, orders=[order]):
         expect_problem(shop.pay(order["id"], "3.00"), 409, "payment-mismatch")
@@ -277,13 +278,13 @@ def test_the_order_limit_applies_to_the_total_after_the_coupon(shop: Shop) -> No
 
     order = body_of(place(shop, customer, [(dear, 1)], "KATA50"), 201)
 
-    assert figures(order) == {
-        "coupon": "KATA50",
-        "subtotal": "11166.67",
-        "discount": "1116.67",
-        "coupon_discount": "50.00",
-        "total": "10000.00",
-    }
+    assert figures(order) == Figures(
+        coupon="KATA50",
+        subtotal="11166.67",
+        discount="1116.67",
+        coupon_discount="50.00",
+        total="10000.00",
+    )
     with unchanged(shop, skus=[cent], orders=[order]):
         expect_problem(shop.set_line(order["id"], cent, 1), 409, "order-limit-exceeded")
 
