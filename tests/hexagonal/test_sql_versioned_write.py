@@ -96,7 +96,7 @@ def test_one_overtaken_product_refuses_the_whole_write(database: Database, overt
         overtake(connection, overtaken)
         for product in loaded.values():
             product.release(Quantity(1))
-        with pytest.raises(Conflict, match="1 of 20 products"):
+        with pytest.raises(Conflict, match="Product: 1 of 20 changed"):
             repository.save_changes()
         assert {product.version for product in loaded.values()} == {1}  # as loaded, still
 

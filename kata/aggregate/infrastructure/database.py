@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from kata.aggregate.infrastructure.tables import event_counter, metadata
@@ -13,6 +13,8 @@ from kata.aggregate.infrastructure.tables import event_counter, metadata
 # violation (a concurrent insert of the same key won).
 _POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
 _SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
+# Serialises schema creation on PostgreSQL: any key, the same in every server.
+_SCHEMA_LOCK = 7_020_101
 
 
 class Database:
@@ -22,8 +24,16 @@ class Database:
         self.engine = _engine(url)
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Make the tables and seed the counters, once, however many servers start at once.
+
+        All in one transaction: SQLite's BEGIN IMMEDIATE lets one server in at a time, and on
+        PostgreSQL (whose DDL is transactional) an advisory lock does the same, so a server
+        that waited finds the tables made and does not make them again.
+        """
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            metadata.create_all(connection)
             if connection.scalar(select(event_counter.c.id)) is None:
                 connection.execute(insert(event_counter).values(id=1, last_seq=0))
 

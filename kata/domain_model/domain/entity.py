@@ -6,4 +6,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class Entity(DeclarativeBase):
-    """Base of the mapped domain classes; its ``metadata`` is the schema."""
+    """Base of the mapped domain classes; its ``metadata`` is the schema.
+
+    Every table name starts with ``dm_``: the four variants keep different tables under the
+    same names, and the prefix lets them share one database (one PostgreSQL server for all).
+    """

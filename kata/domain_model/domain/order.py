@@ -55,10 +55,10 @@ NEXT_STATUSES = {
 class OrderLine(Entity):
     """A product and a quantity at the unit price the product had when the line was added."""
 
-    __tablename__ = "order_lines"
+    __tablename__ = "dm_order_lines"
 
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
-    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("dm_orders.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("dm_products.sku"), primary_key=True)
     _quantity: Mapped[int] = mapped_column("quantity")
     _unit_price_cents: Mapped[int] = mapped_column("unit_price_cents")
     # Loaded only when a use case asks for it (OrderRepository.get(with_products=True)): a
@@ -94,14 +94,14 @@ class OrderLine(Entity):
 class ProcessedPayment(Entity):
     """A payment id this order has already acted on (O10: results may arrive twice)."""
 
-    __tablename__ = "processed_payments"
+    __tablename__ = "dm_processed_payments"
 
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("dm_orders.id"), primary_key=True)
     payment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Order(Entity):
-    __tablename__ = "orders"
+    __tablename__ = "dm_orders"
 
     # Placement order for "newest first"; the public id is a random UUID.
     number: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -14,7 +14,7 @@ STOCK_CAP_AFTER_RESTOCK = 10_000_000
 
 
 class Product(Entity):
-    __tablename__ = "products"
+    __tablename__ = "dm_products"
 
     sku: Mapped[str] = mapped_column(String(32), primary_key=True)
     _name: Mapped[str] = mapped_column("name", String(100))

@@ -9,7 +9,7 @@ from kata.domain_model.domain.entity import Entity
 metadata = Entity.metadata
 
 events = Table(
-    "events",
+    "dm_events",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
@@ -21,14 +21,14 @@ events = Table(
 # One row holding the last seq. Its row lock, taken as the last step of every writing
 # transaction and held until commit, hands out seq numbers in commit order.
 event_counter = Table(
-    "event_counter",
+    "dm_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_seq", Integer, nullable=False),
 )
 
 idempotency_keys = Table(
-    "idempotency_keys",
+    "dm_idempotency_keys",
     metadata,
     Column("key", String(64), primary_key=True),
     Column("request", Text, nullable=False),

@@ -1,5 +1,8 @@
 """The schema, as SQLAlchemy Core tables. Money is stored as integer cents (SQLite has no
-exact decimal type); timestamps as RFC 3339 text, which sorts and round-trips exactly."""
+exact decimal type); timestamps as RFC 3339 text, which sorts and round-trips exactly.
+
+Every table name starts with ``ts_``: the four variants keep different tables under the same
+names, and the prefix lets them share one database (one PostgreSQL server for all four)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 products = Table(
-    "products",
+    "ts_products",
     metadata,
     Column("sku", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
@@ -26,7 +29,7 @@ products = Table(
 )
 
 orders = Table(
-    "orders",
+    "ts_orders",
     metadata,
     # Placement order for "newest first": an increasing number, unlike the random UUID id.
     Column("number", Integer, primary_key=True, autoincrement=True),
@@ -43,23 +46,23 @@ orders = Table(
 )
 
 order_lines = Table(
-    "order_lines",
+    "ts_order_lines",
     metadata,
-    Column("order_id", String(36), ForeignKey("orders.id"), primary_key=True),
-    Column("sku", String(32), ForeignKey("products.sku"), primary_key=True),
+    Column("order_id", String(36), ForeignKey("ts_orders.id"), primary_key=True),
+    Column("sku", String(32), ForeignKey("ts_products.sku"), primary_key=True),
     Column("quantity", Integer, nullable=False),
     Column("unit_price_cents", Integer, nullable=False),
 )
 
 processed_payments = Table(
-    "processed_payments",
+    "ts_processed_payments",
     metadata,
-    Column("order_id", String(36), ForeignKey("orders.id"), primary_key=True),
+    Column("order_id", String(36), ForeignKey("ts_orders.id"), primary_key=True),
     Column("payment_id", String(64), primary_key=True),
 )
 
 events = Table(
-    "events",
+    "ts_events",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
@@ -71,14 +74,14 @@ events = Table(
 # One row holding the last event seq. Taking its row lock last in every writing
 # transaction hands out seq numbers in commit order (see events.append).
 event_counter = Table(
-    "event_counter",
+    "ts_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_seq", Integer, nullable=False),
 )
 
 idempotency_keys = Table(
-    "idempotency_keys",
+    "ts_idempotency_keys",
     metadata,
     Column("key", String(64), primary_key=True),
     Column("request", Text, nullable=False),

@@ -268,8 +268,8 @@ def _update_versioned(
         ],
     )
     if result.rowcount != len(changed):
-        stale = len(changed) - result.rowcount
-        raise Conflict(f"{stale} of {len(changed)} {table.name} changed since they were loaded")
+        stale, kind = len(changed) - result.rowcount, type(changed[0][1]).__name__
+        raise Conflict(f"{kind}: {stale} of {len(changed)} changed since they were loaded")
     for _, root, _ in changed:
         root.version += 1
 

@@ -1,4 +1,7 @@
-"""The schema. Every aggregate root's row carries a ``version`` for optimistic concurrency."""
+"""The schema. Every aggregate root's row carries a ``version`` for optimistic concurrency.
+
+Every table name starts with ``hx_``: the four variants keep different tables under the same
+names, and the prefix lets them share one database (one PostgreSQL server for all four)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, T
 metadata = MetaData()
 
 products = Table(
-    "products",
+    "hx_products",
     metadata,
     Column("sku", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
@@ -17,7 +20,7 @@ products = Table(
 )
 
 orders = Table(
-    "orders",
+    "hx_orders",
     metadata,
     Column("number", Integer, primary_key=True, autoincrement=True),  # placement order
     Column("id", String(36), nullable=False, unique=True),
@@ -31,23 +34,23 @@ orders = Table(
 )
 
 order_lines = Table(
-    "order_lines",
+    "hx_order_lines",
     metadata,
-    Column("order_id", String(36), ForeignKey("orders.id"), primary_key=True),
-    Column("sku", String(32), ForeignKey("products.sku"), primary_key=True),
+    Column("order_id", String(36), ForeignKey("hx_orders.id"), primary_key=True),
+    Column("sku", String(32), ForeignKey("hx_products.sku"), primary_key=True),
     Column("quantity", Integer, nullable=False),
     Column("unit_price_cents", Integer, nullable=False),
 )
 
 processed_payments = Table(
-    "processed_payments",
+    "hx_processed_payments",
     metadata,
-    Column("order_id", String(36), ForeignKey("orders.id"), primary_key=True),
+    Column("order_id", String(36), ForeignKey("hx_orders.id"), primary_key=True),
     Column("payment_id", String(64), primary_key=True),
 )
 
 events = Table(
-    "events",
+    "hx_events",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
@@ -59,14 +62,14 @@ events = Table(
 # One row holding the last seq; its row lock, taken last and held until commit, hands out
 # seq numbers in commit order.
 event_counter = Table(
-    "event_counter",
+    "hx_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_seq", Integer, nullable=False),
 )
 
 idempotency_keys = Table(
-    "idempotency_keys",
+    "hx_idempotency_keys",
     metadata,
     Column("key", String(64), primary_key=True),
     Column("request", Text, nullable=False),
@@ -75,7 +78,7 @@ idempotency_keys = Table(
 
 # How far the outbox relay has published (one row).
 relay_position = Table(
-    "relay_position",
+    "hx_relay_position",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
