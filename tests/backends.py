@@ -28,12 +28,12 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'kata.sqlite3'}"
         return
-    with _fresh_postgres_schema(os.environ[POSTGRES_ENV]) as url:
+    with fresh_postgres_schema(os.environ[POSTGRES_ENV]) as url:
         yield url
 
 
 @contextmanager
-def _fresh_postgres_schema(server_url: str) -> Iterator[str]:
+def fresh_postgres_schema(server_url: str) -> Iterator[str]:
     # A schema per test is as isolated as a database per test, and far cheaper to make.
     schema = f"kata_test_{secrets.token_hex(6)}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")

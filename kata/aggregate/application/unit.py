@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -16,7 +18,15 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 # Runs in all, the first included: a run that lost a race starts again on fresh data.
-ATTEMPTS = 5
+ATTEMPTS = 8
+# Before each new run, a random pause of up to this long, doubled at every run (jittered
+# exponential backoff): rivals that collided spread out instead of colliding again at once.
+FIRST_PAUSE_SECONDS = 0.010
+
+
+def _pause_before(attempt: int) -> None:
+    if attempt:
+        time.sleep(random.uniform(0, FIRST_PAUSE_SECONDS * 2 ** (attempt - 1)))
 
 
 def use_case(
@@ -24,7 +34,8 @@ def use_case(
 ) -> Callable[Concatenate[UnitOfWorkFactory, P], T]:
     @functools.wraps(procedure)
     def run(units: UnitOfWorkFactory, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            _pause_before(attempt)
             try:
                 with units() as uow:
                     return procedure(uow, *args, **kwargs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import random
+import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -15,7 +17,15 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 # Runs in all, the first included: a run that lost a race starts again on fresh data.
-ATTEMPTS = 5
+ATTEMPTS = 8
+# Before each new run, a random pause of up to this long, doubled at every run (jittered
+# exponential backoff): rivals that collided spread out instead of colliding again at once.
+FIRST_PAUSE_SECONDS = 0.010
+
+
+def _pause_before(attempt: int) -> None:
+    if attempt:
+        time.sleep(random.uniform(0, FIRST_PAUSE_SECONDS * 2 ** (attempt - 1)))
 
 
 def script(
@@ -28,7 +38,8 @@ def script(
 
     @functools.wraps(procedure)
     def run(database: Database, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            _pause_before(attempt)
             try:
                 return database.run(lambda connection: procedure(connection, *args, **kwargs))
             except Conflict:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,11 +16,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Runs in all, the first included: a run that lost a race starts again on fresh data.
-ATTEMPTS = 5
+ATTEMPTS = 8
+# Before each new run, a random pause of up to this long, doubled at every run (jittered
+# exponential backoff): rivals that collided spread out instead of colliding again at once.
+FIRST_PAUSE_SECONDS = 0.010
+
+
+def _pause_before(attempt: int) -> None:
+    if attempt:
+        time.sleep(random.uniform(0, FIRST_PAUSE_SECONDS * 2 ** (attempt - 1)))
 
 
 def in_unit_of_work(units: UnitOfWorkFactory, work: Callable[[UnitOfWork], T]) -> T:
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
+        _pause_before(attempt)
         try:
             with units() as uow:
                 return work(uow)
