@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from kata import variants
+from tests.backends import POSTGRES_ENV, fresh_postgres_schema
 from tests.serving import KataServer
 
 # Spec section 7: the server stops within 5 seconds on SIGTERM.
@@ -51,15 +54,30 @@ def test_serve_answers_logs_each_request_and_stops_promptly(variant: str, tmp_pa
     assert any("GET /health 200" in line for line in server.output), server.output
 
 
-@pytest.mark.parametrize("variant", variants.names())
-def test_a_restart_keeps_the_data_in_the_default_database(variant: str, tmp_path: Path) -> None:
+def _assert_a_restart_keeps_the_data(variant: str, database_url: str | None, cwd: Path) -> None:
     product = {"sku": "RESTART-1", "name": "Kept", "price": "2.50", "stock": 7}
     no_url = {"KATA_DATABASE_URL": ""}
-    with KataServer(variant, None, cwd=tmp_path, env=no_url) as first:
+    with KataServer(variant, database_url, cwd=cwd, env=no_url) as first:
         assert _post(f"{first.url}/products", product) == 201
-    assert (tmp_path / "var" / f"{variant}.sqlite3").is_file()
-    with KataServer(variant, None, cwd=tmp_path, env=no_url) as second:
+    with KataServer(variant, database_url, cwd=cwd, env=no_url) as second:
         assert _get(f"{second.url}/products/RESTART-1") == product
+
+
+@pytest.mark.parametrize("variant", variants.names())
+def test_a_restart_keeps_the_data_in_the_default_database(variant: str, tmp_path: Path) -> None:
+    _assert_a_restart_keeps_the_data(variant, None, tmp_path)
+    assert (tmp_path / "var" / f"{variant}.sqlite3").is_file()
+
+
+@pytest.mark.parametrize("variant", variants.names())
+def test_a_restart_keeps_the_data_on_postgresql(variant: str, tmp_path: Path) -> None:
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(f"{POSTGRES_ENV} names no PostgreSQL server")
+    with fresh_postgres_schema(server) as url:
+        # Named as a user would: postgresql://, no driver (kata serve picks psycopg 3).
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        _assert_a_restart_keeps_the_data(variant, plain, tmp_path)
 
 
 def test_serve_refuses_an_unknown_variant() -> None:
