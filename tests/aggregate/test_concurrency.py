@@ -41,7 +41,7 @@ from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 from kata import variants
-from kata.aggregate.application import catalogue, ordering
+from kata.aggregate.application import catalogue, ordering, unit
 from kata.aggregate.application.errors import ConcurrentModification
 from kata.aggregate.application.ports import (
     Conflict,
@@ -448,6 +448,14 @@ def _lost_races() -> Iterator[_LostRaces]:
     assert {record.levelno for record in handler.records} <= {logging.INFO}
 
 
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RacingUnits loses races on purpose: the pause that spreads real rivals out between
+    runs would only make these tests wait."""
+    monkeypatch.setattr(unit, "FIRST_PAUSE_SECONDS", 0.0)
+
+
+@pytest.mark.usefixtures("no_pause")
 @pytest.mark.parametrize("losses", [0, 1, ATTEMPTS - 1])
 def test_a_use_case_that_lost_races_runs_again_and_stores_its_change_once(
     database: Database, losses: int
@@ -465,6 +473,7 @@ def test_a_use_case_that_lost_races_runs_again_and_stores_its_change_once(
     assert _events(units) == [("OrderPlaced", placed.id)]
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_use_case_that_always_loses_gives_up_after_exactly_attempts_runs(
     database: Database,
 ) -> None:
@@ -482,6 +491,7 @@ def test_a_use_case_that_always_loses_gives_up_after_exactly_attempts_runs(
     assert _events(units) == []
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_placement_that_lost_a_real_race_to_a_restock_runs_again_on_fresh_stock(
     postgres: Database,
 ) -> None:
@@ -499,6 +509,7 @@ def test_a_placement_that_lost_a_real_race_to_a_restock_runs_again_on_fresh_stoc
     assert _events(units) == [("OrderPlaced", placed.id)]
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_cancellation_that_lost_a_real_race_to_a_placement_returns_its_stock_once(
     postgres: Database,
 ) -> None:
@@ -605,6 +616,7 @@ REQUESTS: dict[str, Callable[[Shop], TestResponse]] = {
 }
 
 
+@pytest.mark.usefixtures("no_pause")
 @pytest.mark.parametrize("name", sorted(REQUESTS))
 def test_a_request_that_keeps_losing_races_answers_409_concurrent_modification(
     app: Flask, shop: Shop, name: str
@@ -627,6 +639,7 @@ def test_a_request_that_keeps_losing_races_answers_409_concurrent_modification(
     assert shop.snapshot() == before
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_request_that_lost_one_race_is_answered_as_if_it_had_not(app: Flask, shop: Shop) -> None:
     with _racing(app, losses=1) as racing:
         reply = REQUESTS["place"](shop)

@@ -38,6 +38,7 @@ from kata.hexagonal.application.ports.outbound import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from kata.hexagonal.application.services import unit
 from kata.hexagonal.application.services.events import RELAY_BATCH, OutboxRelay
 from kata.hexagonal.application.services.unit import ATTEMPTS
 from kata.hexagonal.domain.errors import (
@@ -827,6 +828,13 @@ class _LosingUnits:
         return _LosingUnit(self._inner(), self)
 
 
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_LosingUnits loses races on purpose: the pause that spreads real rivals out between
+    runs would only make these tests wait."""
+    monkeypatch.setattr(unit, "FIRST_PAUSE_SECONDS", 0.0)
+
+
 def _a_losing_shop() -> tuple[Shop, _LosingUnits]:
     """A shop whose units of work lose the race at each commit while ``losses`` is above 0."""
     shop = a_shop(_LosingUnits)
@@ -834,6 +842,7 @@ def _a_losing_shop() -> tuple[Shop, _LosingUnits]:
     return shop, shop.units
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_use_case_that_lost_races_runs_again_on_fresh_data() -> None:
     shop, losing = _a_losing_shop()
     shop.add_product("SKU-A", stock=10)
@@ -847,6 +856,7 @@ def test_a_use_case_that_lost_races_runs_again_on_fresh_data() -> None:
     assert shop.cases.ordering.get(order.id) == order
 
 
+@pytest.mark.usefixtures("no_pause")
 def test_a_use_case_gives_up_after_its_attempts_and_changes_nothing() -> None:
     shop, losing = _a_losing_shop()
     shop.add_product("SKU-A", stock=10)
