@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from kata import variants
-from tests.backends import POSTGRES_ENV, fresh_postgres_schema
+from tests.backends import POSTGRES_ENV, backends, fresh_database, fresh_postgres_schema
 from tests.serving import KataServer
 
 # Spec section 7: the server stops within 5 seconds on SIGTERM.
@@ -78,6 +79,40 @@ def test_a_restart_keeps_the_data_on_postgresql(variant: str, tmp_path: Path) ->
         # Named as a user would: postgresql://, no driver (kata serve picks psycopg 3).
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         _assert_a_restart_keeps_the_data(variant, plain, tmp_path)
+
+
+SERVERS = 4
+
+
+@pytest.mark.parametrize("backend", backends())
+@pytest.mark.parametrize("variant", variants.names())
+def test_servers_started_together_on_a_new_database_all_serve(
+    variant: str, backend: str, tmp_path: Path
+) -> None:
+    """One makes the schema, the others wait for it, instead of dying on tables made under
+    their feet (or on a new SQLite file being switched to WAL by another)."""
+    product = {"sku": "TOGETHER-1", "name": "Started together", "price": "1.00", "stock": 9}
+    with fresh_database(backend, tmp_path) as url, ThreadPoolExecutor(SERVERS) as pool:
+        servers = list(pool.map(lambda _: KataServer(variant, url), range(SERVERS)))
+        try:
+            registered = _post(f"{servers[0].url}/products", product)
+            placed = [  # a customer each: O6 caps one customer's unpaid orders at 3
+                _post(
+                    f"{server.url}/orders",
+                    {
+                        "customer_id": f"customer-{number}",
+                        "lines": [{"sku": "TOGETHER-1", "quantity": 1}],
+                    },
+                )
+                for number, server in enumerate(servers)
+            ]
+            events = _get(f"{servers[-1].url}/events")["events"]
+        finally:
+            for server in servers:
+                server.stop()
+
+    assert (registered, placed) == (201, [201] * SERVERS)
+    assert [event["seq"] for event in events] == list(range(1, SERVERS + 1))
 
 
 def test_serve_refuses_an_unknown_variant() -> None:

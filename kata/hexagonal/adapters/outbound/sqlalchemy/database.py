@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
@@ -19,6 +21,8 @@ _POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
 _SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
 # Serialises schema creation on PostgreSQL: any key, the same in every server.
 _SCHEMA_LOCK = 7_020_101
+# Tries at switching a new SQLite file to WAL (see _use_write_ahead_log).
+_WAL_ATTEMPTS = 10
 
 
 class Database:
@@ -66,13 +70,28 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    _use_write_ahead_log(dbapi_connection)
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
+    """WAL lets readers run beside the writer; the file keeps the mode once set.
+
+    Connections that open a new file together may each see the other switching it and be
+    refused at once ("database is locked": SQLite reports the deadlock without waiting for
+    the busy timeout), so the switch is tried again after a short, growing pause.
+    """
+    for attempt in range(1, _WAL_ATTEMPTS + 1):
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == _WAL_ATTEMPTS:
+                raise
+            time.sleep(0.005 * attempt)
 
 
 def _begin_immediately(connection: Connection) -> None:
