@@ -300,6 +300,7 @@ BAD_QUERIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("orders", "status", ("PAID", "SHIPPED")),
     ("orders", "limit", ("0",)),
     ("orders", "limit", ("201",)),
+    ("orders", "limit", ("9" * 40,)),
     ("orders", "limit", ("ten",)),
     ("orders", "limit", ("1_0",)),
     ("orders", "limit", ("\uff15",)),  # a full-width 5
@@ -311,6 +312,7 @@ BAD_QUERIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("events", "after", ("1.5",)),
     ("events", "limit", ("0",)),
     ("events", "limit", ("501",)),
+    ("events", "limit", ("9" * 40,)),  # too large, not too long: 422 under its name, never 500
 ]
 
 

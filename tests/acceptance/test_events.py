@@ -202,6 +202,17 @@ def test_the_feed_limit_defaults_to_100(shop: Shop) -> None:
 
 
 @pytest.mark.rule("events", "http")
+@pytest.mark.parametrize(
+    "after", [2**31, 2**63 - 1, 2**63, 10**40], ids=["2^31", "2^63-1", "2^63", "10^40"]
+)
+def test_an_after_beyond_every_seq_is_an_empty_page_however_large(shop: Shop, after: int) -> None:
+    """The spec asks for an integer >= 0, so no size is refused: no event comes after it."""
+    _make_events(shop, 1)
+
+    assert shop.event_feed(after=after) == []
+
+
+@pytest.mark.rule("events", "http")
 def test_the_feed_starts_after_seq_0_by_default(shop: Shop) -> None:
     _make_events(shop, 3)
 

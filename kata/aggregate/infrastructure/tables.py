@@ -5,7 +5,17 @@ names, and the prefix lets them share one database (one PostgreSQL server for al
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -52,7 +62,7 @@ processed_payments = Table(
 events = Table(
     "ag_events",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
     Column("order_id", String(36), nullable=False),
     Column("occurred_at", String(40), nullable=False),
@@ -65,7 +75,7 @@ event_counter = Table(
     "ag_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", Integer, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
 )
 
 idempotency_keys = Table(

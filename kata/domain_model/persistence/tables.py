@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, String, Table, Text
 
 from kata.domain_model.domain.entity import Entity
 
@@ -11,7 +11,7 @@ metadata = Entity.metadata
 events = Table(
     "dm_events",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
     Column("order_id", String(36), nullable=False),
     Column("occurred_at", String(40), nullable=False),
@@ -24,7 +24,7 @@ event_counter = Table(
     "dm_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", Integer, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
 )
 
 idempotency_keys = Table(

@@ -7,6 +7,7 @@ names, and the prefix lets them share one database (one PostgreSQL server for al
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -64,7 +65,7 @@ processed_payments = Table(
 events = Table(
     "ts_events",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
     Column("order_id", String(36), nullable=False),
     Column("occurred_at", String(32), nullable=False),
@@ -77,7 +78,7 @@ event_counter = Table(
     "ts_event_counter",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", Integer, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
 )
 
 idempotency_keys = Table(

@@ -24,7 +24,10 @@ SKU = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # customer_id and payment_id
 MONEY = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,64}")  # visible ASCII
-QUERY_INTEGER = re.compile(r"[0-9]{1,18}")
+QUERY_INTEGER = re.compile(r"[0-9]+")
+# Seqs and limits fit in 64 bits. A larger query integer is still an integer (the spec sets
+# `after` no maximum): it reads as the largest, past every seq and every limit.
+LARGEST_QUERY_INTEGER = 2**63 - 1
 MAX_LINE_QUANTITY = 1000
 
 
@@ -186,7 +189,10 @@ class QueryInteger(fields.Field[int]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if not QUERY_INTEGER.fullmatch(value):
             raise self.make_error("invalid")
-        return int(value)
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(LARGEST_QUERY_INTEGER)):  # int() refuses very long strings
+            return LARGEST_QUERY_INTEGER
+        return min(int(digits), LARGEST_QUERY_INTEGER)
 
 
 class OrdersQuery(Schema):
