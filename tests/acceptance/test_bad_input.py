@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -356,6 +357,35 @@ def test_unknown_event_feed_parameters_are_ignored(shop: Shop) -> None:
     assert len(first) == 1
 
     assert shop.event_feed(after=mark, limit=1, page=2, offset=1, cursor="x") == first
+
+
+# --- order ids the server could not have made ------------------------------------------------
+
+# Ids are opaque to clients, so any text may arrive where one is expected. One holding a NUL
+# (which PostgreSQL cannot even compare) or another control character names no order.
+STRANGE_ORDER_IDS = {"NUL": "\u0000", "NUL inside": "a\u0000b", "next line": "\u0085x"}
+ORDER_ID_PATHS = {
+    "get": ("GET", "/orders/{id}", None),
+    "set line": ("PUT", "/orders/{id}/lines/{sku}", {"quantity": 1}),
+    "remove line": ("DELETE", "/orders/{id}/lines/{sku}", None),
+    "cancel": ("POST", "/orders/{id}/cancellation", {}),
+    "ship": ("POST", "/orders/{id}/shipment", {}),
+}
+
+
+@pytest.mark.rule("http", "values")
+@pytest.mark.parametrize("order_id", STRANGE_ORDER_IDS.values(), ids=STRANGE_ORDER_IDS.keys())
+def test_an_order_id_no_order_can_have_is_not_found_in_a_path_or_a_body(
+    shop: Shop, order_id: str
+) -> None:
+    sku = shop.add_product()
+    in_path = quote(order_id, safe="")
+    with unchanged(shop, skus=[sku]):
+        for name, (method, target, body) in ORDER_ID_PATHS.items():
+            path = target.format(id=in_path, sku=sku)
+            sent = shop.request(method, path) if body is None else shop.request(method, path, body)
+            assert sent.problem == "not-found", f"{name}: {sent}"
+        expect_problem(shop.pay(order_id, "20.00"), 404, "not-found")
 
 
 # --- routes and methods -----------------------------------------------------------------------

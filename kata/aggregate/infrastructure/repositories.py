@@ -85,6 +85,10 @@ class SqlOrderRepository:
         self._added.append(order)
 
     def get(self, order_id: str) -> Order | None:
+        if "\x00" in order_id:
+            # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
+            # with one names no order, and is never sent to the database.
+            return None
         found = self._load(select(orders).where(orders.c.id == order_id))
         return found[0] if found else None
 

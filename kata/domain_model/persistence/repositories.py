@@ -43,6 +43,10 @@ class OrderRepository:
     def get(self, order_id: str, *, with_products: bool = False) -> Order | None:
         """``with_products``: also load every line's product, in one more SELECT, for a use
         case that moves the lines' stock (a line's product is never loaded on its own)."""
+        if "\x00" in order_id:
+            # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
+            # with one names no order, and is never sent to the database.
+            return None
         query = select(Order).where(_orders.id == order_id)
         if with_products:
             query = query.options(selectinload(Order._lines).selectinload(OrderLine.product))

@@ -32,12 +32,20 @@ def insert_order(connection: Connection, order: Order) -> None:
     _insert_lines(connection, order.id, order.lines)
 
 
+def _storable(order_id: str) -> bool:
+    """Order ids are the server's UUIDs; PostgreSQL text cannot even hold a NUL, so an id with
+    one names no order (and is never sent to the database)."""
+    return "\x00" not in order_id
+
+
 def lock(connection: Connection, order_id: str) -> bool:
     """Take the order's row lock for the rest of the transaction; False if no such order.
 
     A no-op UPDATE locks on every database (SQLite locks the whole file anyway), so two
     scripts changing one order run one after the other and each reads the other's result.
     """
+    if not _storable(order_id):
+        return False
     result = connection.execute(
         update(orders).where(orders.c.id == order_id).values(status=orders.c.status)
     )
@@ -45,6 +53,8 @@ def lock(connection: Connection, order_id: str) -> bool:
 
 
 def find(connection: Connection, order_id: str) -> Order | None:
+    if not _storable(order_id):
+        return None
     row = connection.execute(select(orders).where(orders.c.id == order_id)).first()
     if row is None:
         return None
