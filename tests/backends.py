@@ -1,4 +1,5 @@
-"""Databases for tests: a fresh SQLite file, or a fresh schema on a PostgreSQL server.
+"""Databases for tests: a fresh SQLite file, or a fresh schema on a PostgreSQL server, and
+snapshots that put one back to an earlier state.
 
 PostgreSQL tests run when ``KATA_TEST_POSTGRES_URL`` names a server (``.ci/run`` sets it);
 elsewhere only SQLite runs.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 POSTGRES_ENV = "KATA_TEST_POSTGRES_URL"
 
@@ -46,3 +50,72 @@ def fresh_postgres_schema(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+# --- a database put back to how it was: one app per variant serves many test cases ----------
+
+
+class Snapshot(Protocol):
+    """A database's content at one moment, to put back later (the schema stays as it is)."""
+
+    def restore(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def snapshot(url: str) -> Snapshot:
+    """What the database at ``url`` holds now (an app's schema and seed rows, just made)."""
+    if url.startswith("sqlite"):
+        return _SqliteSnapshot(make_url(url).database or "")
+    return _PostgresSnapshot(url)
+
+
+class _SqliteSnapshot:
+    """A page-for-page copy in memory, written back with SQLite's online backup.
+
+    Restoring rewrites the whole file in one step, counters and sequences included, while the
+    app's pooled connections stay open: they see the restored file at their next statement.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._file = sqlite3.connect(path, isolation_level=None)
+        self._copy = sqlite3.connect(":memory:")
+        self._file.backup(self._copy)
+
+    def restore(self) -> None:
+        self._copy.backup(self._file)
+
+    def close(self) -> None:
+        self._copy.close()
+        self._file.close()
+
+
+class _PostgresSnapshot:
+    """The rows of every table of the schema, put back by deleting what is there and
+    inserting them again (a few seed rows: far cheaper than a new schema).
+
+    Sequences are not reset: ids and seqs go on from where they were, as on a server that
+    already holds data (the spec allows gaps in ``seq``).
+    """
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url, poolclass=NullPool)
+        tables = MetaData()
+        tables.reflect(self._engine)
+        self._tables = tables.sorted_tables  # parents before children
+        with self._engine.connect() as connection:
+            self._rows = {
+                table.name: [dict(row) for row in connection.execute(select(table)).mappings()]
+                for table in self._tables
+            }
+
+    def restore(self) -> None:
+        with self._engine.begin() as connection:
+            for table in reversed(self._tables):
+                connection.execute(delete(table))
+            for table in self._tables:
+                if self._rows[table.name]:
+                    connection.execute(insert(table), self._rows[table.name])
+
+    def close(self) -> None:
+        self._engine.dispose()

@@ -1,7 +1,9 @@
 """Wires the shared acceptance suite to its targets.
 
 Every case runs once per target: each registered variant on each configured database
-(in process, a fresh database per test), or one live server (``--base-url`` / ``--serve``).
+(in process), or one live server (``--base-url`` / ``--serve``). In process, each target's
+app starts once per test process and every case gets it on a database put back to how the
+app left it at start: the cases stay independent, and only the first pays the start-up.
 Every reply is checked against ``docs/openapi.yaml`` before the case sees it.
 """
 
@@ -9,16 +11,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from kata import variants
 from tests.acceptance.contract import check_reply
 from tests.acceptance.driver import CheckingDriver, Driver, InProcessDriver, LiveHttpDriver
 from tests.acceptance.dsl import Shop
-from tests.backends import backends, fresh_database
+from tests.backends import Snapshot, backends, fresh_database, snapshot
 from tests.serving import KataServer
 
 
@@ -91,19 +95,47 @@ def live_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield server.url
 
 
+class Apps:
+    """The in-process targets' apps: each started once, handed out on a database put back to
+    its state right after start (schema and seed rows, nothing a case made)."""
+
+    def __init__(self, folder: Path, resources: ExitStack) -> None:
+        self._folder = folder
+        self._resources = resources
+        self._started: dict[Target, tuple[Flask, Snapshot]] = {}
+
+    def fresh(self, target: Target) -> Flask:
+        started = self._started.get(target)
+        if started is not None:
+            started[1].restore()
+            return started[0]
+        assert target.variant is not None
+        folder = self._folder / target.id
+        folder.mkdir()
+        url = self._resources.enter_context(fresh_database(target.backend, folder))
+        app = variants.create_app(target.variant, url)
+        self._resources.callback(variants.close_app, app)
+        saved = snapshot(url)
+        self._resources.callback(saved.close)
+        self._started[target] = (app, saved)
+        return app
+
+
+@pytest.fixture(scope="session")
+def apps() -> Iterator[Apps]:
+    # In memory where the machine has a tmpfs: a commit there costs no disk flush.
+    shared_memory = Path("/dev/shm")
+    parent = shared_memory if shared_memory.is_dir() else None
+    with tempfile.TemporaryDirectory(dir=parent) as folder, ExitStack() as resources:
+        yield Apps(Path(folder), resources)
+
+
 @pytest.fixture
-def driver(target: Target, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Driver]:
+def driver(target: Target, request: pytest.FixtureRequest) -> Driver:
     request.node.user_properties.append(("target", target.id))  # for the timing summary
     if target.backend == "live":
-        yield LiveHttpDriver(request.getfixturevalue("live_url"))
-        return
-    assert target.variant is not None
-    with fresh_database(target.backend, tmp_path) as url:
-        app = variants.create_app(target.variant, url)
-        try:
-            yield InProcessDriver(app)
-        finally:
-            variants.close_app(app)
+        return LiveHttpDriver(request.getfixturevalue("live_url"))
+    return InProcessDriver(request.getfixturevalue("apps").fresh(target))
 
 
 @pytest.fixture
