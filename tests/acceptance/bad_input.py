@@ -5,8 +5,8 @@ will not write: NaN, repeated keys, lone surrogates, invalid UTF-8, padding to a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,9 +52,14 @@ def padded(text: bytes, size: int) -> bytes:
 # --- the world a bad request is sent into ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class World:
-    """A product, a pending and a paid order of it, and names not used yet."""
+    """A product, a pending and a paid order of it, and names not used yet.
+
+    ``untouched`` says whether the world is still as made: true until a request is sent into
+    it, and true again once :meth:`unchanged` saw a request change nothing. A table of checks
+    reuses an untouched world and makes a new one only after a request that changed it (or
+    failed to show it did not)."""
 
     sku: str  # price 10.00, stock 100 before the orders below
     fresh_sku: str  # not registered
@@ -62,15 +67,19 @@ class World:
     pending: Order  # PENDING_PAYMENT, 1 x sku
     paid: Order  # PAID, 1 x sku
     payment_id: str  # not used yet
+    untouched: bool = True
 
-    def unchanged(self, shop: Shop) -> AbstractContextManager[None]:
+    @contextmanager
+    def unchanged(self, shop: Shop) -> Iterator[None]:
         """Asserts a block changes nothing of this world a client can see, events included."""
-        return unchanged(
+        with unchanged(
             shop,
             skus=(self.sku, self.fresh_sku),
             order_ids=(self.pending["id"], self.paid["id"]),
             customers=(self.customer,),
-        )
+        ):
+            yield
+        self.untouched = True
 
 
 def make_world(shop: Shop) -> World:
@@ -104,6 +113,7 @@ class Endpoint:
         self, shop: Shop, world: World, body: bytes | None, content_type: str | None = JSON_TYPE
     ) -> Reply:
         """Send ``body`` to this endpoint in ``world`` exactly as given."""
+        world.untouched = False
         return shop.send_raw(self.method, self.path(world), body, content_type=content_type)
 
 

@@ -23,6 +23,7 @@ from tests.acceptance.driver import Driver, Reply
 from tests.acceptance.expectations import body_of, expect_status
 
 JSON_TYPE = "application/json"
+SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])  # RFC 9110: they change nothing
 ORDER_STATES = ("PENDING_PAYMENT", "PAID", "SHIPPED", "CANCELLED")
 # The five things a client can do to an order: the columns of the O7 transition table.
 ORDER_ACTIONS = ("pay", "fail payment", "cancel", "ship", "amend")
@@ -87,6 +88,8 @@ class Shop:
 
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
+        # Snapshots taken since the last request that may change something: still current.
+        self._current_snapshots: dict[tuple[object, ...], dict[str, Any]] = {}
         self.events_mark = self.last_event_seq()
 
     # --- raw HTTP -----------------------------------------------------------------------
@@ -105,6 +108,8 @@ class Shop:
         if json_body is not _UNSET:
             body = encode(json_body)
             sent_headers.setdefault("Content-Type", JSON_TYPE)
+        if method.upper() not in SAFE_METHODS:
+            self._current_snapshots.clear()
         return self.driver.send(method, target, body, sent_headers)
 
     def send_raw(
@@ -350,9 +355,21 @@ class Shop:
         order_ids: Iterable[str] = (),
         customers: Iterable[str] = (),
         catalogue: bool = False,
+        *,
+        reuse: bool = False,
     ) -> dict[str, Any]:
         """What a client can see of these products, orders and customers' order lists, plus
-        every event so far (and the whole product list if ``catalogue``)."""
+        every event so far (and the whole product list if ``catalogue``).
+
+        With ``reuse``, a snapshot of the same things taken since the last request that may
+        change something (any but GET, HEAD, OPTIONS) is returned instead of asking again:
+        what the server showed then, it shows now. (A refused request checked by
+        :func:`~tests.acceptance.expectations.unchanged` after another needs one look, not
+        two.)
+        """
+        key = (tuple(skus), tuple(order_ids), tuple(customers), catalogue)
+        if reuse and key in self._current_snapshots:
+            return self._current_snapshots[key]
         seen = {
             "products": {sku: self.get_product(sku).json() for sku in skus},
             "orders": {oid: self.get_order(oid).json() for oid in order_ids},
@@ -361,4 +378,5 @@ class Shop:
         }
         if catalogue:
             seen["catalogue"] = self.products()
+        self._current_snapshots[key] = seen
         return seen
