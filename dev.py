@@ -30,11 +30,12 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"serve", "check", "setup"}:
         print(__doc__)
         return 2
+    started = time.perf_counter()
     setup()
     if argv[0] == "serve":
         return serve(argv[1:])
     if argv[0] == "check":
-        return check(argv[1:])
+        return check(argv[1:], setup_seconds=time.perf_counter() - started)
     return 0
 
 
@@ -58,9 +59,9 @@ def serve(args: list[str]) -> int:
     return subprocess.call([str(BIN / "kata"), "serve", *args], cwd=ROOT)
 
 
-def check(pytest_args: list[str]) -> int:
+def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
     """Every gate, then the whole suite in process, the exercises' reference solutions, then
-    the suite over HTTP per variant."""
+    the suite over HTTP against every variant; a table of the steps' times at the end."""
     variants = subprocess.run(
         [str(BIN / "kata"), "variants", "--built-in"], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -75,24 +76,39 @@ def check(pytest_args: list[str]) -> int:
         # Each exercise's reference solutions, applied to a clean copy and tested there.
         ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"]),
     ]
-    steps += [
+    # One pytest run starts a `kata serve` per variant and runs every case against each.
+    served = [option for name in variants for option in ("--serve", name)]
+    steps.append(
         (
-            f"acceptance over HTTP: kata serve {name}",
-            [str(BIN / "pytest"), "tests/acceptance", "-n", "auto", "--serve", name],
+            "acceptance over HTTP: kata serve, every variant",
+            [str(BIN / "pytest"), "tests/acceptance", "-n", "auto", *served],
         )
-        for name in variants
-    ]
-    failed: list[str] = []
+    )
+    results = [("set up .venv", True, setup_seconds)]
     for title, command in steps:
         print(f"\n=== {title}", flush=True)
         started = time.perf_counter()
-        code = subprocess.call(command, cwd=ROOT)
-        outcome = "ok" if code == 0 else "FAILED"
-        print(f"=== {title}: {outcome} in {time.perf_counter() - started:.1f} s", flush=True)
-        if code != 0:
-            failed.append(title)
+        ok = subprocess.call(command, cwd=ROOT) == 0
+        seconds = time.perf_counter() - started
+        print(f"=== {title}: {'ok' if ok else 'FAILED'} in {seconds:.1f} s", flush=True)
+        results.append((title, ok, seconds))
+    print(step_table(results))
+    failed = [title for title, ok, _ in results if not ok]
     print("\nall gates passed" if not failed else f"\nFAILED: {', '.join(failed)}")
     return 1 if failed else 0
+
+
+def step_table(results: list[tuple[str, bool, float]]) -> str:
+    """The steps with their outcome and time, and the total: where a check run's time goes."""
+    width = max(len(title) for title, _, _ in results)
+    total = sum(seconds for _, _, seconds in results)
+    lines = [f"\n{'step':{width}}  result  seconds"]
+    lines += [
+        f"{title:{width}}  {'ok' if ok else 'FAILED':6}  {seconds:7.1f}"
+        for title, ok, seconds in results
+    ]
+    lines.append(f"{'total':{width}}  {'':6}  {total:7.1f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--serve",
-        default=None,
+        action="append",
+        default=[],
         metavar="NAME",
-        help="start `kata serve NAME` and run the acceptance suite against it over HTTP",
+        help="start `kata serve NAME` and run the acceptance suite against it over HTTP "
+        "(repeatable: one server per variant, each case against each)",
     )
     group.addoption(
         "--differential-examples",

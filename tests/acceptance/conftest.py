@@ -1,7 +1,8 @@
 """Wires the shared acceptance suite to its targets.
 
 Every case runs once per target: each registered variant on each configured database
-(in process), or one live server (``--base-url`` / ``--serve``). In process, each target's
+(in process), or live servers (``--base-url``, or ``--serve NAME`` for each variant to start
+with ``kata serve``). In process, each target's
 app starts once per test process and every case gets it on a database put back to how the
 app left it at start: the cases stay independent, and only the first pays the start-up.
 Every reply is checked against ``docs/openapi.yaml`` before the case sees it.
@@ -41,14 +42,14 @@ class Target:
 def _targets(config: pytest.Config) -> list[Target]:
     if config.getoption("--base-url"):
         return [Target(None, "live")]
-    served = config.getoption("--serve")
-    if served:
-        return [Target(served, "live")]
-    chosen = config.getoption("--variant") or variants.names()  # workspaces only when named
+    served: list[str] = config.getoption("--serve")
+    chosen = served or config.getoption("--variant") or variants.names()  # workspaces: if named
     known = variants.names(workspaces=True)
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise pytest.UsageError(f"unknown variant(s) {unknown}; known: {known}")
+    if served:
+        return [Target(name, "live") for name in served]
     return [Target(name, backend) for name in chosen for backend in backends()]
 
 
@@ -80,19 +81,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("target", targets, ids=[t.id for t in targets])
 
 
+class LiveServers:
+    """The live targets' base URLs: the one given, or a `kata serve` per variant, started on
+    first use and stopped at the end of the session."""
+
+    def __init__(self, given: str | None, resources: ExitStack) -> None:
+        self._given = given
+        self._resources = resources
+        self._urls: dict[str, str] = {}
+
+    def url(self, target: Target) -> str:
+        if target.variant is None:
+            assert self._given is not None
+            return self._given
+        if target.variant not in self._urls:
+            folder = Path(self._resources.enter_context(tempfile.TemporaryDirectory()))
+            database = f"sqlite:///{folder / 'live.sqlite3'}"
+            server = self._resources.enter_context(KataServer(target.variant, database))
+            self._urls[target.variant] = server.url
+        return self._urls[target.variant]
+
+
 @pytest.fixture(scope="session")
-def live_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The base URL of the live server: given, or a `kata serve` started for this session."""
-    given: str | None = request.config.getoption("--base-url")
-    if given:
-        yield given
-        return
-    variant: str = request.config.getoption("--serve")
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        KataServer(variant, f"sqlite:///{Path(folder) / 'live.sqlite3'}") as server,
-    ):
-        yield server.url
+def live_servers(request: pytest.FixtureRequest) -> Iterator[LiveServers]:
+    with ExitStack() as resources:
+        yield LiveServers(request.config.getoption("--base-url"), resources)
 
 
 class Apps:
@@ -134,7 +147,7 @@ def apps() -> Iterator[Apps]:
 def driver(target: Target, request: pytest.FixtureRequest) -> Driver:
     request.node.user_properties.append(("target", target.id))  # for the timing summary
     if target.backend == "live":
-        return LiveHttpDriver(request.getfixturevalue("live_url"))
+        return LiveHttpDriver(request.getfixturevalue("live_servers").url(target))
     return InProcessDriver(request.getfixturevalue("apps").fresh(target))
 
 
