@@ -37,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="random command sequences per variant pair in tests/differential (default 25)",
     )
+    group.addoption(
+        "--differential-seed",
+        default=None,
+        metavar="SEED",
+        help="the seed of tests/differential's sequences, to run a reported failure again",
+    )
 
 
 # --- wall time per acceptance target ------------------------------------------------------

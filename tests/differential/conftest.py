@@ -19,8 +19,8 @@ def differential_examples(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def differential_seed(request: pytest.FixtureRequest) -> Hashable:
-    """``--hypothesis-seed`` if given (to run a reported failure again), else a fresh one."""
-    given: Hashable | None = request.config.getoption("--hypothesis-seed", None)
+    """``--differential-seed`` if given (to run a reported failure again), else a fresh one."""
+    given: Hashable | None = request.config.getoption("--differential-seed")
     if given is not None:
         try:
             return int(str(given))

@@ -695,6 +695,6 @@ def run_differential(
     except Exception as failure:  # a disagreement, or Hypothesis finding it flaky
         failure.add_note(
             f"Differential seed: {seed_value!r}. Run the same sequences again with "
-            f"--hypothesis-seed={seed_value} (and the same --differential-examples)."
+            f"--differential-seed={seed_value} (and the same --differential-examples)."
         )
         raise
