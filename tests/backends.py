@@ -10,16 +10,23 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from kata import variants
+
+if TYPE_CHECKING:
+    from flask import Flask
+
 POSTGRES_ENV = "KATA_TEST_POSTGRES_URL"
+_FAST = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # memory-backed files
 
 
 def backends() -> list[str]:
@@ -119,3 +126,38 @@ class _PostgresSnapshot:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+# --- apps started once, each handed out on its database as it was right after start ----------
+
+
+class RestoredApps:
+    """Flask apps started on first use (under a key), each later use handed its app on a
+    database put back to its state right after start: schema and seed rows, nothing an
+    earlier use made. Tests stay independent and only the first pays the start-up (building
+    the app, making the schema: ~10 ms for one variant). Closed with ``resources``.
+
+    SQLite files go to a folder in memory where the machine has one (/dev/shm): a commit
+    there costs no disk flush.
+    """
+
+    def __init__(self, resources: ExitStack) -> None:
+        self._resources = resources
+        self._folder = Path(resources.enter_context(tempfile.TemporaryDirectory(dir=_FAST)))
+        self._started: dict[Hashable, tuple[Flask, Snapshot]] = {}
+
+    def fresh(self, key: Hashable, start: Callable[[str], Flask], backend: str = "sqlite") -> Flask:
+        """The app started under ``key`` by ``start(database_url)``, on a restored database."""
+        if key in self._started:
+            app, saved = self._started[key]
+            saved.restore()
+            return app
+        folder = self._folder / str(len(self._started))
+        folder.mkdir()
+        url = self._resources.enter_context(fresh_database(backend, folder))
+        app = start(url)
+        self._resources.callback(variants.close_app, app)
+        saved = snapshot(url)
+        self._resources.callback(saved.close)
+        self._started[key] = (app, saved)
+        return app

@@ -14,16 +14,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from kata import variants
 from tests.acceptance.contract import check_reply
 from tests.acceptance.driver import CheckingDriver, Driver, InProcessDriver, LiveHttpDriver
 from tests.acceptance.dsl import Shop
-from tests.backends import Snapshot, backends, fresh_database, snapshot
+from tests.backends import RestoredApps, backends
 from tests.serving import KataServer
 
 
@@ -108,39 +108,11 @@ def live_servers(request: pytest.FixtureRequest) -> Iterator[LiveServers]:
         yield LiveServers(request.config.getoption("--base-url"), resources)
 
 
-class Apps:
-    """The in-process targets' apps: each started once, handed out on a database put back to
-    its state right after start (schema and seed rows, nothing a case made)."""
-
-    def __init__(self, folder: Path, resources: ExitStack) -> None:
-        self._folder = folder
-        self._resources = resources
-        self._started: dict[Target, tuple[Flask, Snapshot]] = {}
-
-    def fresh(self, target: Target) -> Flask:
-        started = self._started.get(target)
-        if started is not None:
-            started[1].restore()
-            return started[0]
-        assert target.variant is not None
-        folder = self._folder / target.id
-        folder.mkdir()
-        url = self._resources.enter_context(fresh_database(target.backend, folder))
-        app = variants.create_app(target.variant, url)
-        self._resources.callback(variants.close_app, app)
-        saved = snapshot(url)
-        self._resources.callback(saved.close)
-        self._started[target] = (app, saved)
-        return app
-
-
 @pytest.fixture(scope="session")
-def apps() -> Iterator[Apps]:
-    # In memory where the machine has a tmpfs: a commit there costs no disk flush.
-    shared_memory = Path("/dev/shm")
-    parent = shared_memory if shared_memory.is_dir() else None
-    with tempfile.TemporaryDirectory(dir=parent) as folder, ExitStack() as resources:
-        yield Apps(Path(folder), resources)
+def apps() -> Iterator[RestoredApps]:
+    """The in-process targets' apps, each started once in this process."""
+    with ExitStack() as resources:
+        yield RestoredApps(resources)
 
 
 @pytest.fixture
@@ -148,7 +120,11 @@ def driver(target: Target, request: pytest.FixtureRequest) -> Driver:
     request.node.user_properties.append(("target", target.id))  # for the timing summary
     if target.backend == "live":
         return LiveHttpDriver(request.getfixturevalue("live_servers").url(target))
-    return InProcessDriver(request.getfixturevalue("apps").fresh(target))
+    assert target.variant is not None
+    apps: RestoredApps = request.getfixturevalue("apps")
+    return InProcessDriver(
+        apps.fresh(target, partial(variants.create_app, target.variant), target.backend)
+    )
 
 
 @pytest.fixture

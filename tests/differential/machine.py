@@ -15,14 +15,12 @@ repeated idempotency keys (O12) and payment ids (O10), and some invalid values (
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import quote, urlencode
 
@@ -43,6 +41,7 @@ from hypothesis.stateful import (
 
 from kata import variants
 from tests.acceptance.driver import InProcessDriver
+from tests.backends import RestoredApps
 from tests.differential.normalise import Aliases, Seen, normalise, normalise_event
 from tests.differential.verdict import COMMAND_RULES, Disagreement, VariantsDiffer, first_difference
 
@@ -255,10 +254,6 @@ class ServerError(AssertionError):
     """A target answered 5xx."""
 
 
-# SQLite in memory-backed files: a fresh database costs 8 ms there, 100-200 ms on a disk.
-_FAST_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-
-
 # --- the machine ----------------------------------------------------------------------------
 
 
@@ -266,32 +261,22 @@ class DifferentialMachine(RuleBasedStateMachine):
     """Sends each command to every target and insists their answers agree."""
 
     targets: ClassVar[tuple[Target, ...]] = ()
+    # Each target's app, started once per run; every sequence gets it on a restored database.
+    apps: ClassVar[RestoredApps]
     orders: Bundle[str] = Bundle("orders")
 
     def __init__(self) -> None:
         super().__init__()
         if len(self.targets) < 2:
             raise ValueError("a differential machine needs two targets or more")
-        self._folder = tempfile.TemporaryDirectory(prefix="kata-differential-", dir=_FAST_FOLDER)
         self._sides: list[_Side] = []
         self._totals: dict[str, str] = {}  # order alias -> its total, as all targets agree
         self._keyed: list[Request] = []  # placements sent with an Idempotency-Key
         self._last_command = "(start)"
         self._last_request = "(none)"
-        try:
-            for index, target in enumerate(self.targets):
-                url = f"sqlite:///{Path(self._folder.name) / f'{index}.sqlite3'}"
-                app = target.make_app(url)
-                self._sides.append(_Side(target.label, app, InProcessDriver(app)))
-        except BaseException:
-            self.teardown()
-            raise
-
-    def teardown(self) -> None:
-        for side in self._sides:
-            variants.close_app(side.app)
-        self._sides.clear()
-        self._folder.cleanup()
+        for target in self.targets:
+            app = self.apps.fresh(target.label, target.make_app)
+            self._sides.append(_Side(target.label, app, InProcessDriver(app)))
 
     # -- sending and judging ----------------------------------------------------------------
 
@@ -652,15 +637,16 @@ def _seq_after(log: Sequence[dict[str, Any]], rank: int) -> int:
 _LABEL = re.compile(r"[^A-Za-z0-9]+")
 
 
-def machine_for(targets: Sequence[Target]) -> type[DifferentialMachine]:
-    """A machine class comparing ``targets`` (the first is the reference)."""
+def machine_for(targets: Sequence[Target], apps: RestoredApps) -> type[DifferentialMachine]:
+    """A machine class comparing ``targets`` (the first is the reference), their apps kept
+    in ``apps``."""
     labels = [target.label for target in targets]
     if len(targets) < 2 or len(set(labels)) != len(labels):
         raise ValueError(f"need two or more targets with distinct labels, got {labels}")
     name = "Differential_" + "_vs_".join(_LABEL.sub("_", label) for label in labels)
     return cast(
         "type[DifferentialMachine]",
-        type(name, (DifferentialMachine,), {"targets": tuple(targets)}),
+        type(name, (DifferentialMachine,), {"targets": tuple(targets), "apps": apps}),
     )
 
 
@@ -679,7 +665,6 @@ def run_differential(
     Hypothesis up to five minutes; ``shrink=False`` reports the first failing sequence.
     """
     phases = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]
-    machine = seed(seed_value)(machine_for(targets))
     config = settings(
         max_examples=examples,
         stateful_step_count=steps,
@@ -691,7 +676,9 @@ def run_differential(
         phases=[*phases, Phase.shrink] if shrink else phases,
     )
     try:
-        run_state_machine_as_test(machine, settings=config)
+        with ExitStack() as resources:
+            machine = seed(seed_value)(machine_for(targets, RestoredApps(resources)))
+            run_state_machine_as_test(machine, settings=config)
     except Exception as failure:  # a disagreement, or Hypothesis finding it flaky
         failure.add_note(
             f"Differential seed: {seed_value!r}. Run the same sequences again with "
