@@ -23,6 +23,8 @@ PROBLEM = "application/problem+json"
 
 # The operations of spec section 5, and what each answers besides 200/201 and 500.
 OPERATIONS = {
+    ("GET", "/"): set(),
+    ("GET", "/openapi.yaml"): set(),
     ("GET", "/health"): set(),
     ("GET", "/products"): set(),
     ("POST", "/products"): {400, 409, 413, 415, 422},
@@ -133,7 +135,29 @@ PLACED = event(
     },
 )
 
+INDEX_LINKS = {
+    "index": "/",
+    "openapi": "/openapi.yaml",
+    "health": "/health",
+    "products": "/products",
+    "product": "/products/{sku}",
+    "restock": "/products/{sku}/restock",
+    "orders": "/orders",
+    "order": "/orders/{id}",
+    "order_line": "/orders/{id}/lines/{sku}",
+    "cancellation": "/orders/{id}/cancellation",
+    "shipment": "/orders/{id}/shipment",
+    "payment_events": "/payment-events",
+    "events": "/events",
+}
+INDEX = {"variant": "aggregate", "links": INDEX_LINKS}
+
 CONFORMING = {
+    "index": reply("GET", "/", 200, INDEX, vary="Accept"),
+    "index as a page": reply("GET", "/", 200, b"<a href='/'>/</a>", "text/html; charset=utf-8"),
+    "the document itself": reply(
+        "GET", "/openapi.yaml", 200, SPEC_FILE.read_bytes(), "application/yaml"
+    ),
     "health": reply("GET", "/health", 200, {"status": "ok", "variant": "transaction_script"}),
     "placed order": reply("POST", "/orders", 201, order(), location=f"/orders/{ORDER_ID}"),
     "registered product": reply("POST", "/products", 201, PRODUCT, location="/products/PEN"),
@@ -179,6 +203,18 @@ def test_a_conforming_reply_passes(conforming: Reply) -> None:
 
 
 BROKEN = {
+    "an index without a link": (
+        reply("GET", "/", 200, INDEX | {"links": INDEX_LINKS | {"events": None}}),
+        r"\$\.links\.events: '/events' was expected",
+    ),
+    "an index linking a path of its own naming": (
+        reply("GET", "/", 200, INDEX | {"links": INDEX_LINKS | {"order": "/orders/<id>"}}),
+        r"\$\.links\.order: '/orders/\{id\}' was expected",
+    ),
+    "the document served as JSON": (
+        reply("GET", "/openapi.yaml", 200, {"openapi": "3.1.0"}),
+        r"GET /openapi\.yaml: .*mimetype not found: application/json",
+    ),
     "money as a number": (
         reply("GET", f"/orders/{ORDER_ID}", 200, order(total=99.27)),
         r"\$\.total: Decimal\('99\.27'\) is not of type 'string'",

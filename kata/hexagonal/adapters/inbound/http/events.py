@@ -1,9 +1,12 @@
-"""HTTP routes for reading the outbox (driving ``EventFeed``) and checking health."""
+"""HTTP routes for reading the outbox (driving ``EventFeed``), checking health, and the index
+and contract of the service (a browser gets the index as a page of links, any other client as
+JSON); those three drive no port: they describe this adapter itself."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
+from kata.hexagonal.adapters.inbound.http.index import LINKS, index_page, openapi_document
 from kata.hexagonal.adapters.inbound.http.schemas import EventsQuery, query
 from kata.hexagonal.adapters.inbound.http.views import event_view, ok
 from kata.hexagonal.adapters.inbound.http.wiring import use_cases
@@ -24,3 +27,24 @@ def list_events() -> Response:
 @routes.get("/health")
 def health() -> Response:
     return ok({"status": "ok", "variant": VARIANT})
+
+
+@routes.get("/")
+def index() -> Response:
+    if _wants_html():
+        response = Response(index_page(VARIANT), 200, mimetype="text/html")
+    else:
+        response = ok({"variant": VARIANT, "links": LINKS})
+    response.vary.add("Accept")  # one URL, two representations: caches must tell them apart
+    return response
+
+
+@routes.get("/openapi.yaml")
+def contract() -> Response:
+    return Response(openapi_document(), 200, mimetype="application/yaml")
+
+
+def _wants_html() -> bool:
+    """A browser puts text/html first; a client asking for JSON as much, or for neither,
+    gets JSON."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
