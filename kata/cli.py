@@ -2,9 +2,11 @@
 
 ``kata compare`` measures the variants side by side (:mod:`kata.compare`).
 ``kata serve`` runs a variant on waitress (a production WSGI server), logs one line per
-request and stops promptly on Ctrl-C or SIGTERM. ``kata check`` and ``kata exercise`` are
-the workshop's (:mod:`kata.workshop.commands`). Participants' workspaces serve and list like
-the built-in variants.
+request and stops promptly on Ctrl-C or SIGTERM; when it cannot start (the port taken, a
+database URL it cannot use, a database that does not answer or holds a schema of another
+version) it says why in one line (:mod:`kata.startup`) and exits with status 1.
+``kata check`` and ``kata exercise`` are the workshop's (:mod:`kata.workshop.commands`).
+Participants' workspaces serve and list like the built-in variants.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from sqlalchemy.engine import make_url
-from waitress.server import create_server
 
-from kata import variants
+from kata import startup, variants
 from kata.compare import command as compare
 from kata.workshop import commands as workshop
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+    WSGIServer = MultiSocketServer | BaseWSGIServer
 
 log = logging.getLogger("kata.access")
 
@@ -103,6 +108,7 @@ class _Worker(Protocol):
 
 
 def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoReturn:
+    """Serve until Ctrl-C or SIGTERM, then exit 0; exit 1 if it cannot start."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     # SIGTERM is taken by a thread of its own (see _on_sigterm): block it here, before any
     # thread starts, so that every thread inherits the block and only sigwait receives it.
@@ -112,8 +118,13 @@ def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoRe
     signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=_on_sigterm, name="kata-sigterm", daemon=True).start()
     url = database_url or variants.default_database_url(variant)
-    app = variants.create_app(variant, url)  # creates the schema on first start
-    server = create_server(_access_log(app), host=host, port=port, threads=8)
+    try:
+        app, server = _start(variant, host, port, url, _url_source(database_url))
+    except startup.CannotStart as refusal:
+        print(f"kata: cannot start {variant}: {refusal}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:  # stopped while starting
+        _exit()
     bound_host, bound_port = server.effective_host, server.effective_port  # type: ignore[union-attr]
     shown_url = make_url(url).render_as_string(hide_password=True)
     workers: list[_Worker] = list(app.extensions.get(_WORKERS, ()))
@@ -131,6 +142,27 @@ def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoRe
         _stop_workers(workers)
         server.task_dispatcher.shutdown(timeout=_SHUTDOWN_GRACE_SECONDS)
     _exit()
+
+
+def _start(
+    variant: str, host: str, port: int, url: str, url_source: str
+) -> tuple[Flask, WSGIServer]:
+    """The app on its database, and the server listening for it; or :class:`CannotStart`."""
+    startup.check_database(url, url_source)
+    startup.refuse_other_schema_versions(variant)
+    app = variants.create_app(variant, url)  # creates the schema on first start
+    try:
+        return app, startup.listen(_access_log(app), host, port, threads=8)
+    except startup.CannotStart:
+        variants.close_app(app)
+        raise
+
+
+def _url_source(database_url: str | None) -> str:
+    """Where the database URL came from, for a message about it."""
+    if database_url:
+        return "--database-url"
+    return "KATA_DATABASE_URL" if os.environ.get("KATA_DATABASE_URL") else "the default"
 
 
 def _on_sigterm() -> None:

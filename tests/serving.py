@@ -1,9 +1,11 @@
-"""Run ``kata serve`` as a child process for tests that need a real server."""
+"""Run ``kata serve`` as a child process for tests that need a real server, or that need to
+see it refuse to start."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -12,6 +14,27 @@ from types import TracebackType
 
 _SERVING = re.compile(r"serving \S+ on (http://\S+)")
 START_TIMEOUT_SECONDS = 60.0
+
+
+def serve_command(variant: str, database_url: str | None, *options: str) -> list[str]:
+    """The command line of ``kata serve VARIANT``, run by this Python."""
+    command = [sys.executable, "-m", "kata.cli", "serve", variant, *options]
+    return command + (["--database-url", database_url] if database_url is not None else [])
+
+
+def refused_start(
+    variant: str, database_url: str | None, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``kata serve`` expected not to start: waits for it to exit (or fails after the time a
+    start may take), and returns its exit status and output."""
+    return subprocess.run(
+        serve_command(variant, database_url, *options),
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+        check=False,
+    )
 
 
 class KataServer:
@@ -24,9 +47,7 @@ class KataServer:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        command = [sys.executable, "-m", "kata.cli", "serve", variant, "--port", "0"]
-        if database_url is not None:
-            command += ["--database-url", database_url]
+        command = serve_command(variant, database_url, "--port", "0")
         self.output: list[str] = []
         self._listening = threading.Event()
         self.url = ""
@@ -55,10 +76,11 @@ class KataServer:
                 self._listening.set()
         self._listening.set()  # the process ended: wake the waiter either way
 
-    def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM the server and wait for it to exit; returns its exit code."""
+    def stop(self, timeout: float = 10.0, by: signal.Signals = signal.SIGTERM) -> int:
+        """Send ``by`` (SIGTERM; SIGINT is Ctrl-C) and wait for it to exit; returns its exit
+        code."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(by)
         try:
             return self.process.wait(timeout)
         finally:
