@@ -215,6 +215,14 @@ BROKEN = {
         reply("GET", "/openapi.yaml", 200, {"openapi": "3.1.0"}),
         r"GET /openapi\.yaml: .*mimetype not found: application/json",
     ),
+    "a document of another OpenAPI version": (
+        reply("GET", "/openapi.yaml", 200, b"openapi: 3.0.3\n", "application/yaml"),
+        r"\$\.openapi: '3\.0\.3' does not match",
+    ),
+    "a document that is not YAML": (
+        reply("GET", "/openapi.yaml", 200, b"openapi: [3.1", "application/yaml"),
+        r"the body is not application/yaml",
+    ),
     "money as a number": (
         reply("GET", f"/orders/{ORDER_ID}", 200, order(total=99.27)),
         r"\$\.total: Decimal\('99\.27'\) is not of type 'string'",

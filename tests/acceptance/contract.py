@@ -47,6 +47,7 @@ from tests.acceptance.driver import Reply
 SPEC_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 JSON_TYPES = ("application/json", "application/problem+json")
+YAML_TYPE = "application/yaml"
 HTTP_METHODS = frozenset(["get", "put", "post", "delete", "options", "head", "patch", "trace"])
 
 # Operations of the private fallback document, for replies no documented operation covers:
@@ -153,13 +154,22 @@ class _Response:
             return
         validator = self.bodies[media]
         try:
-            body = strict_json(reply.body) if mimetype in JSON_TYPES else reply.body.decode()
-        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            body = _parsed(reply.body, mimetype)
+        except (ValueError, yaml.YAMLError) as error:  # JSON, UTF-8 or YAML that is not
             yield f"the body is not {mimetype}: {error}"
             return
         errors = [] if validator is None else list(validator.iter_errors(body))
         if errors:
             yield "\n    ".join(_schema_line(e) for e in errors[:5])
+
+
+def _parsed(body: bytes, mimetype: str) -> Any:
+    """A reply body as its schema sees it: JSON and YAML parsed, any other type as text."""
+    if mimetype in JSON_TYPES:
+        return strict_json(body)
+    if mimetype == YAML_TYPE:
+        return yaml.safe_load(body.decode("utf-8"))
+    return body.decode("utf-8")
 
 
 # Responses by (path template, upper-case method), then by status ("200", "4XX", "default").
