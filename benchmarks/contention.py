@@ -10,17 +10,22 @@ each row's placements per second as a ratio to transaction_script's, measured in
 
     python -m benchmarks.contention                        # SQLite, in a temporary folder
     python -m benchmarks.contention --database-url postgresql+psycopg://postgres@127.0.0.1/test
+    python -m benchmarks.contention --record benchmarks/results/contention-sqlite.json
 
-On PostgreSQL each run gets a schema of its own, dropped afterwards. The figures depend on the
-machine: compare rows of one run, not runs.
+``--record PATH`` also writes the table's figures as JSON, with the database kind, the commit
+measured, the settings and the date, for ``kata compare`` to show. On PostgreSQL each run
+gets a schema of its own, dropped afterwards. The figures depend on the machine: compare rows
+of one run, not runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import statistics
+import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -28,6 +33,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
@@ -73,7 +79,10 @@ def main() -> None:
         for name in RETRY_MODULES
         for policy in ("as shipped", "retry at once, 5 runs")
     ]
-    _print(runs, args)
+    rows = _figures(runs)
+    _print(rows, args)
+    if args.record:
+        _record(rows, args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", help="a PostgreSQL server; default: SQLite files")
     parser.add_argument("--clients", type=int, default=16, help="threads placing orders at once")
     parser.add_argument("--orders", type=int, default=20, help="orders each client places")
+    parser.add_argument(
+        "--record", type=Path, metavar="PATH", help="also write the figures as JSON"
+    )
     return parser
 
 
@@ -141,11 +153,36 @@ def _fresh_database(server_url: str | None) -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'contention.sqlite3'}"
 
 
-def _print(runs: list[Run], args: argparse.Namespace) -> None:
+def _figures(runs: list[Run]) -> list[dict[str, object]]:
+    """Each run's figures, as printed and recorded; throughput relative to the script's."""
     baseline = next(run for run in runs if run.variant == "transaction_script")
-    where = "PostgreSQL" if args.database_url else "SQLite"
+    return [
+        {
+            "variant": run.variant,
+            "retry_policy": run.policy,
+            "placed_percent": round(run.share("placed") * 100, 1),
+            "gave_up_percent": round(run.share("concurrent-modification") * 100, 1),
+            "placed_per_second": round(run.placed_per_second, 1),
+            "vs_transaction_script": round(run.placed_per_second / baseline.placed_per_second, 2),
+            "p95_ms": round(_p95(run.latencies) * 1000, 1),
+            "max_ms": round(max(run.latencies) * 1000, 1),
+        }
+        for run in runs
+    ]
+
+
+def _p95(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=20, method="inclusive")[-1]
+
+
+def _database_kind(args: argparse.Namespace) -> str:
+    return "PostgreSQL" if args.database_url else "SQLite"
+
+
+def _print(rows: list[dict[str, object]], args: argparse.Namespace) -> None:
     print(
-        f"{args.clients} clients x {args.orders} orders for 2 of {len(PRODUCTS)} products, {where}"
+        f"{args.clients} clients x {args.orders} orders for 2 of {len(PRODUCTS)} products, "
+        f"{_database_kind(args)}"
     )
     header = [
         "variant",
@@ -157,22 +194,47 @@ def _print(runs: list[Run], args: argparse.Namespace) -> None:
         "p95 ms",
         "max ms",
     ]
-    rows = [header] + [
+    table = [header] + [
         [
-            run.variant,
-            run.policy,
-            f"{run.share('placed'):.0%}",
-            f"{run.share('concurrent-modification'):.0%}",
-            f"{run.placed_per_second:.0f}",
-            f"{run.placed_per_second / baseline.placed_per_second:.2f}",
-            f"{statistics.quantiles(run.latencies, n=20, method='inclusive')[-1] * 1000:.0f}",
-            f"{max(run.latencies) * 1000:.0f}",
+            str(row["variant"]),
+            str(row["retry_policy"]),
+            f"{row['placed_percent']:.0f}%",
+            f"{row['gave_up_percent']:.0f}%",
+            f"{row['placed_per_second']:.0f}",
+            f"{row['vs_transaction_script']:.2f}",
+            f"{row['p95_ms']:.0f}",
+            f"{row['max_ms']:.0f}",
         ]
-        for run in runs
+        for row in rows
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    widths = [max(len(line[column]) for line in table) for column in range(len(header))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+def _record(rows: list[dict[str, object]], args: argparse.Namespace) -> None:
+    """Write the figures with what they were measured on, for ``kata compare``."""
+    result = {
+        "benchmark": "contention",
+        "database": _database_kind(args),
+        "commit": _git("rev-parse", "HEAD"),
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "clients": args.clients,
+        "orders_per_client": args.orders,
+        "products": len(PRODUCTS),
+        "rows": rows,
+    }
+    args.record.parent.mkdir(parents=True, exist_ok=True)
+    args.record.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _git(*arguments: str) -> str:
+    folder = Path(__file__).resolve().parent
+    done = subprocess.run(
+        ["git", *arguments], cwd=folder, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
 
 
 if __name__ == "__main__":
