@@ -7,6 +7,8 @@ benchmark shows what that policy buys where it matters: many clients placing ord
 for the same few products. Each variant runs twice on a fresh database, once with its retry
 policy as shipped and once with the baseline "retry at once, 5 runs", and the table gives
 each row's placements per second as a ratio to transaction_script's, measured in the same run.
+Every row runs ``--rounds`` times, the rows taking turns, so that a burst of other load on
+the machine falls on all of them alike; a row's figures add its rounds up.
 
     python -m benchmarks.contention                        # SQLite, in a temporary folder
     python -m benchmarks.contention --database-url postgresql+psycopg://postgres@127.0.0.1/test
@@ -21,9 +23,11 @@ of one run, not runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import logging
+import operator
 import statistics
 import subprocess
 import tempfile
@@ -51,6 +55,7 @@ RETRY_MODULES = {
 }
 BASELINE_POLICY = {"ATTEMPTS": 5, "FIRST_PAUSE_SECONDS": 0.0}
 PRODUCTS = ["HOT-1", "HOT-2", "HOT-3"]
+POLICIES = ("as shipped", "retry at once, 5 runs")
 
 
 @dataclass(frozen=True)
@@ -68,18 +73,23 @@ class Run:
     def share(self, outcome: str) -> float:
         return self.outcomes[outcome] / sum(self.outcomes.values())
 
+    def __add__(self, other: Run) -> Run:
+        """Two rounds of one row as one: their placements over their seconds together."""
+        return Run(
+            self.variant,
+            self.policy,
+            self.outcomes + other.outcomes,
+            self.seconds + other.seconds,
+            self.latencies + other.latencies,
+        )
+
 
 def main() -> None:
     args = _parser().parse_args()
     logging.getLogger("kata").setLevel(
         logging.ERROR
     )  # each give-up logs a warning: the table counts them
-    runs = [
-        _run(name, policy, args)
-        for name in RETRY_MODULES
-        for policy in ("as shipped", "retry at once, 5 runs")
-    ]
-    rows = _figures(runs)
+    rows = _figures(_rounds(args))
     _print(rows, args)
     if args.record:
         _record(rows, args)
@@ -91,9 +101,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--clients", type=int, default=16, help="threads placing orders at once")
     parser.add_argument("--orders", type=int, default=20, help="orders each client places")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="times every row runs, taking turns (default 3)"
+    )
+    parser.add_argument(
         "--record", type=Path, metavar="PATH", help="also write the figures as JSON"
     )
     return parser
+
+
+def _rounds(args: argparse.Namespace) -> list[Run]:
+    """Every row run ``--rounds`` times, the rows taking turns, and each row's rounds added up.
+
+    The machine's other load comes and goes: rows that take turns share it, where rows run
+    one after another would each meet a different part of it, and their ratios with it.
+    """
+    rows = [(name, policy) for name in RETRY_MODULES for policy in POLICIES]
+    runs = [_run(name, policy, args) for _ in range(args.rounds) for name, policy in rows]
+    return [
+        functools.reduce(operator.add, (run for run in runs if (run.variant, run.policy) == row))
+        for row in rows
+    ]
 
 
 def _run(name: str, policy: str, args: argparse.Namespace) -> Run:
@@ -160,6 +187,7 @@ def _figures(runs: list[Run]) -> list[dict[str, object]]:
         {
             "variant": run.variant,
             "retry_policy": run.policy,
+            "orders": sum(run.outcomes.values()),
             "placed_percent": round(run.share("placed") * 100, 1),
             "gave_up_percent": round(run.share("concurrent-modification") * 100, 1),
             "placed_per_second": round(run.placed_per_second, 1),
@@ -182,7 +210,7 @@ def _database_kind(args: argparse.Namespace) -> str:
 def _print(rows: list[dict[str, object]], args: argparse.Namespace) -> None:
     print(
         f"{args.clients} clients x {args.orders} orders for 2 of {len(PRODUCTS)} products, "
-        f"{_database_kind(args)}"
+        f"{args.rounds} rounds, {_database_kind(args)}"
     )
     header = [
         "variant",
@@ -222,6 +250,7 @@ def _record(rows: list[dict[str, object]], args: argparse.Namespace) -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "clients": args.clients,
         "orders_per_client": args.orders,
+        "rounds": args.rounds,
         "products": len(PRODUCTS),
         "rows": rows,
     }

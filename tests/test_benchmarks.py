@@ -17,7 +17,7 @@ from kata import variants
 def contention(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[list[str]], Any]:
     """One small run of the contention benchmark: its table's rows and its recorded JSON."""
     record = tmp_path_factory.mktemp("results") / "contention.json"
-    small = ["--clients", "2", "--orders", "3", "--record", str(record)]
+    small = ["--clients", "2", "--orders", "3", "--rounds", "2", "--record", str(record)]
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.contention", *small],
         cwd=variants.REPO_ROOT,
@@ -53,7 +53,8 @@ def test_the_contention_benchmark_records_the_figures_it_printed(
         check=True,
     )
     assert (recorded["database"], recorded["commit"]) == ("SQLite", head.stdout.strip())
-    assert (recorded["clients"], recorded["orders_per_client"]) == (2, 3)
+    assert (recorded["clients"], recorded["orders_per_client"], recorded["rounds"]) == (2, 3, 2)
+    assert {each["orders"] for each in recorded["rows"]} == {2 * 2 * 3}  # every round counted
     assert recorded["date"]
     printed = [(row[0], row[-6], row[-5], row[-3]) for row in rows]
     assert printed == [
