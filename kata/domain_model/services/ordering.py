@@ -45,13 +45,15 @@ def place_order(
             if request != idempotency.request:
                 raise IdempotencyKeyReuse("This Idempotency-Key was used with another request.")
             return order_from_json(response)
-    products = uow.products.get_many(quantities)
+    open_orders = uow.orders.count(customer_id, OrderStatus.PENDING_PAYMENT)
+    # Locked until commit, and loaded last, so rival placements wait for them briefly.
+    products = uow.products.get_many(quantities, lock=True)
     if unknown := set(quantities) - set(products):  # rule: O3
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     order = Order.place(
         customer_id,
         [(products[sku], Quantity(quantities[sku])) for sku in sorted(quantities)],
-        open_orders=uow.orders.count(customer_id, OrderStatus.PENDING_PAYMENT),
+        open_orders=open_orders,
         now=datetime.now(UTC),
     )
     uow.orders.add(order)

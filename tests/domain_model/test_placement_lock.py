@@ -1,0 +1,65 @@
+"""Placing an order locks its products until its unit of work ends (PostgreSQL only).
+
+Many clients place orders for the same few products at once. Optimistic alone, most of them
+lost on the version column at flush and ran again; ``get_many(lock=True)`` makes a rival wait
+for the products instead (``SELECT … FOR UPDATE``). SQLite drops ``FOR UPDATE`` and runs one
+writer at a time anyway, so there is nothing to see there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from kata.domain_model.domain.product import Product
+from kata.domain_model.persistence.database import Database
+from kata.domain_model.persistence.repositories import ProductRepository
+from kata.domain_model.services import catalogue
+from tests.backends import POSTGRES_ENV, fresh_database
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[Database]:
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
+    with fresh_database("postgresql", tmp_path) as url:
+        opened = Database(url)
+        try:
+            opened.create_schema()
+            for sku in ("LOCKED", "FREE"):
+                catalogue.register_product(opened, sku, sku.title(), Decimal("2.50"), 10)
+            yield opened
+        finally:
+            opened.close()
+
+
+def _rival_locks(database: Database, sku: str) -> None:
+    """Lock a product's row from another connection, refused at once if it is held."""
+    with database.engine.connect() as rival:
+        rival.execute(select(Product.sku).where(Product.sku == sku).with_for_update(nowait=True))
+
+
+def test_the_products_a_placement_loads_stay_locked_until_its_session_ends(
+    postgres: Database,
+) -> None:
+    with postgres.session() as placing:
+        ProductRepository(placing).get_many(["LOCKED"], lock=True)
+        with pytest.raises(OperationalError) as refused:
+            _rival_locks(postgres, "LOCKED")
+        assert getattr(refused.value.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+        _rival_locks(postgres, "FREE")  # only the products it asked for
+    _rival_locks(postgres, "LOCKED")
+
+
+def test_products_loaded_without_lock_leave_rivals_free(postgres: Database) -> None:
+    with postgres.session() as reading:
+        ProductRepository(reading).get_many(["LOCKED"])
+        _rival_locks(postgres, "LOCKED")
