@@ -37,7 +37,8 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
 from kata import variants
@@ -58,6 +59,7 @@ from kata.aggregate.domain.order import Order
 from kata.aggregate.domain.values import Quantity, Sku
 from kata.aggregate.infrastructure.database import Database
 from kata.aggregate.infrastructure.repositories import SqlOrderRepository, SqlProductRepository
+from kata.aggregate.infrastructure.tables import products
 from kata.aggregate.infrastructure.unit_of_work import SqlUnitOfWork
 from kata.aggregate.presentation.wiring import UNITS_OF_WORK
 from tests.backends import POSTGRES_ENV, backends, fresh_database
@@ -492,21 +494,54 @@ def test_a_use_case_that_always_loses_gives_up_after_exactly_attempts_runs(
 
 
 @pytest.mark.usefixtures("no_pause")
-def test_a_placement_that_lost_a_real_race_to_a_restock_runs_again_on_fresh_stock(
+def test_a_restock_that_lost_a_real_race_to_a_placement_runs_again_on_fresh_stock(
     postgres: Database,
 ) -> None:
-    """The rival restocks between the placement's read and its commit: the real commit must
-    refuse the stale product, or the restock is lost (stock 7 instead of 8)."""
-    units = _units_selling(postgres, "FRESH", "Restocked meanwhile", stock=10)
-    racing = RacingUnits(units, losses=1, rival=lambda: catalogue.restock(units, "FRESH", 1))
+    """The rival places an order between the restock's read and its commit: the real commit
+    must refuse the stale product, or the units the order took come back (11 instead of 8).
 
+    (A placement locks its products as it loads them, so a rival cannot overtake it this way:
+    the rival would wait. See the test after this one.)"""
+    units = _units_selling(postgres, "FRESH", "Restocked meanwhile", stock=10)
+    placed: list[str] = []
+
+    def rival() -> None:
+        placed.append(ordering.place_order(units, "customer", {"FRESH": 3}).id)
+
+    racing = RacingUnits(units, losses=1, rival=rival)
     with _lost_races() as log:
-        placed = ordering.place_order(racing, "customer", {"FRESH": 3})
+        catalogue.restock(racing, "FRESH", 1)
 
     assert racing.opened == 2
-    assert log.by_use_case() == Counter({"place_order": 1})
-    assert _stock(units, "FRESH") == 10 + 1 - 3
-    assert _events(units) == [("OrderPlaced", placed.id)]
+    assert log.by_use_case() == Counter({"restock": 1})
+    assert _stock(units, "FRESH") == 10 - 3 + 1
+    assert _events(units) == [("OrderPlaced", placed[0])]
+
+
+def test_the_products_a_placement_loads_stay_locked_until_its_unit_of_work_ends(
+    postgres: Database,
+) -> None:
+    """Placing locks its products (``get_many(lock=True)``: SELECT … FOR UPDATE): a rival
+    that wants one of them waits instead of losing the race at commit. Asked not to wait
+    (NOWAIT), the rival is refused while the placing unit of work is open, and not after."""
+    units = _units_selling(postgres, "LOCKED", "Held by a placement", stock=10)
+    catalogue.register_product(units, "FREE", "Not in the order", PRICE, 10)
+
+    with units() as placing:
+        placing.products.get_many([Sku("LOCKED")], lock=True)
+        with pytest.raises(OperationalError) as refused:
+            _rival_locks(postgres, "LOCKED")
+        assert getattr(refused.value.orig, "sqlstate", None) == "55P03"  # lock_not_available
+        _rival_locks(postgres, "FREE")
+    _rival_locks(postgres, "LOCKED")
+
+
+def _rival_locks(database: Database, sku: str) -> None:
+    """Lock a product's row from another connection, refused at once if it is held."""
+    with database.engine.connect() as rival:
+        rival.execute(
+            select(products.c.sku).where(products.c.sku == sku).with_for_update(nowait=True)
+        )
 
 
 @pytest.mark.usefixtures("no_pause")

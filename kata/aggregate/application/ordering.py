@@ -46,10 +46,11 @@ def place_order(
             if request != idempotency.request:
                 raise IdempotencyKeyReuse("This Idempotency-Key was used with another request.")
             return order_from_json(response)
-    products = _products(uow, [Sku(sku) for sku in quantities])
     # O6 counts orders, so no single aggregate can guard it: the use case asks, the
     # domain decides. Nothing locks the customer (see README).
     open_orders = uow.orders.count(customer_id, OrderStatus.PENDING_PAYMENT)
+    # Locked until commit, and loaded last, so rivals wait for them as briefly as can be.
+    products = _products(uow, [Sku(sku) for sku in quantities], lock=True)
     order = ordering.place_order(
         customer_id,
         [(products[Sku(sku)], Quantity(quantities[sku])) for sku in sorted(quantities)],
@@ -131,8 +132,8 @@ def _order(uow: UnitOfWork, order_id: str) -> Order:
     return order
 
 
-def _products(uow: UnitOfWork, skus: list[Sku]) -> dict[Sku, Product]:
-    found = uow.products.get_many(skus)
+def _products(uow: UnitOfWork, skus: list[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+    found = uow.products.get_many(skus, lock=lock)
     if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:  # rule: O3, O9
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     return found

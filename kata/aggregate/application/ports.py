@@ -30,7 +30,16 @@ class EventRecord:
 class ProductRepository(Protocol):
     def add(self, product: Product) -> None: ...
     def get(self, sku: Sku) -> Product | None: ...
-    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]: ...
+
+    def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+        """The stored products of these SKUs, by SKU; unknown SKUs are left out.
+
+        ``lock`` is for a use case many clients run at once on the same products (placing an
+        order): a rival unit of work that wants them waits until this one ends, instead of
+        losing the race at commit and running again. The version check guards the save anyway.
+        """
+        ...
+
     def all(self) -> list[Product]: ...
 
 
