@@ -47,8 +47,14 @@ class ProductRepository(Protocol):
     def add(self, product: Product) -> None: ...
     def get(self, sku: Sku) -> Product | None: ...
 
-    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]:
-        """The stored products of these SKUs, by SKU, in one go; unknown SKUs are left out."""
+    def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+        """The stored products of these SKUs, by SKU, in one go; unknown SKUs are left out.
+
+        ``lock`` is for a use case many clients run at once on the same products (placing an
+        order): where the storage can, a rival unit of work that wants them waits until this
+        one ends instead of losing the race at commit (the SQL adapter locks their rows). The
+        version check at commit guards the save either way.
+        """
         ...
 
     def all(self) -> list[Product]: ...

@@ -47,10 +47,12 @@ class OrderingService:
                 if request != command.request:
                     raise IdempotencyKeyReuse("This Idempotency-Key was used with another request.")
                 return order_from_json(response)
-        products = products_named(uow, [Sku(sku) for sku, _ in command.quantities])
         # O6 counts orders, so no single aggregate can guard it: the service asks, the
         # domain decides. Nothing locks the customer (see README).
         open_orders = uow.orders.count(command.customer_id, OrderStatus.PENDING_PAYMENT)
+        # Locked until commit, and loaded last, so rivals wait for them as briefly as can be.
+        skus = [Sku(sku) for sku, _ in command.quantities]
+        products = products_named(uow, skus, lock=True)
         order = ordering.place_order(
             self._ids(),
             command.customer_id,
@@ -125,8 +127,8 @@ def order_named(uow: UnitOfWork, order_id: str) -> Order:
     return order
 
 
-def products_named(uow: UnitOfWork, skus: list[Sku]) -> dict[Sku, Product]:
-    found = uow.products.get_many(skus)
+def products_named(uow: UnitOfWork, skus: list[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+    found = uow.products.get_many(skus, lock=lock)
     if unknown := {sku.code for sku in skus} - {sku.code for sku in found}:  # rule: O3, O9
         raise UnknownProduct("Some products are not in the catalogue.", unknown)
     return found

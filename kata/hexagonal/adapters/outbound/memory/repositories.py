@@ -80,7 +80,9 @@ class MemoryProductRepository:
     def get(self, sku: Sku) -> Product | None:
         return self.get_many([sku]).get(sku)
 
-    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]:
+    def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+        # ``lock`` changes nothing here: no unit of work holds a product, and the version
+        # check at commit refuses a stale save (see the module docstring of unit_of_work).
         codes = sorted({sku.code for sku in skus})
         with self._store.lock:
             rows = [self._store.products[code] for code in codes if code in self._store.products]

@@ -54,9 +54,14 @@ class SqlProductRepository:
     def get(self, sku: Sku) -> Product | None:
         return self.get_many([sku]).get(sku)
 
-    def get_many(self, skus: Iterable[Sku]) -> dict[Sku, Product]:
-        codes = [sku.code for sku in skus]
-        rows = self._connection.execute(select(products).where(products.c.sku.in_(codes)))
+    def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
+        query = select(products).where(products.c.sku.in_([sku.code for sku in skus]))
+        if lock:
+            # SELECT … FOR UPDATE: the rows stay this transaction's until it ends, so a rival
+            # waits rather than losing at commit. SKU order, as at save: never a deadlock.
+            # (SQLite drops FOR UPDATE; its BEGIN IMMEDIATE runs one writer at a time.)
+            query = query.order_by(products.c.sku).with_for_update()
+        rows = self._connection.execute(query)
         return {product.sku: product for product in map(self._loaded_product, rows)}
 
     def all(self) -> list[Product]:
