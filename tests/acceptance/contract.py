@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
@@ -140,18 +140,26 @@ class _Route:
         return all(p.fullmatch(values[name]) for name, p in self.name_patterns.items())
 
 
-@dataclass(frozen=True)
 class SchemaCheck:
     """A schema compiled twice. fastjsonschema's generated code gives the verdict (about 13
     times faster than jsonschema on an order body); when it refuses, jsonschema with OpenAPI
     3.1's dialect (as openapi-core uses it) says why, in its words. tests/test_openapi.py
-    shows both give the same verdict on every planted reply."""
+    shows both give the same verdict on every planted reply.
 
-    quick: Callable[[Any], Any]
-    thorough: Any  # an OAS31Validator
+    The code is generated on first use: a run that never meets a response pays nothing for
+    it, and a schema shared by many responses (an order) is compiled once.
+    """
 
     # Set by tests/test_openapi.py: ask both, and fail where their verdicts differ.
     cross_check: ClassVar[bool] = False
+
+    def __init__(self, compile_quick: Callable[[], Callable[[Any], Any]], thorough: Any) -> None:
+        self._compile_quick = compile_quick
+        self.thorough = thorough  # an OAS31Validator
+
+    @cached_property
+    def quick(self) -> Callable[[Any], Any]:
+        return self._compile_quick()
 
     def errors(self, instance: Any) -> list[str]:
         """Up to five messages (``at $.path: what``); none if ``instance`` conforms."""
@@ -348,13 +356,17 @@ def contract() -> _Contract:
     formats = _formats()
     quick_formats = {name: _verdict(check) for name, check in _FORMATS.items()}
 
+    checks: dict[int, SchemaCheck] = {}  # by id: _inline shares one object per $ref
+
     def validator(schema: Mapping[str, Any]) -> SchemaCheck:
-        return SchemaCheck(
-            quick=fastjsonschema.compile(
-                dict(schema), handlers={"urn": lambda _: document}, formats=quick_formats
-            ),
-            thorough=OAS31Validator(schema, registry=registry, format_checker=formats),
-        )
+        def compile_quick() -> Callable[[Any], Any]:
+            handlers = {"urn": lambda _: document}
+            return fastjsonschema.compile(dict(schema), handlers=handlers, formats=quick_formats)
+
+        if id(schema) not in checks:
+            thorough = OAS31Validator(schema, registry=registry, format_checker=formats)
+            checks[id(schema)] = SchemaCheck(compile_quick, thorough)
+        return checks[id(schema)]
 
     paths = {**document["paths"], **_fallback(document)}
     return _Contract(
