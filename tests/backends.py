@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from kata import variants
 
@@ -106,7 +105,7 @@ class _PostgresSnapshot:
     """
 
     def __init__(self, url: str) -> None:
-        self._engine = create_engine(url, poolclass=NullPool)
+        self._engine = create_engine(url, pool_size=1, max_overflow=0)  # one, kept open
         tables = MetaData()
         tables.reflect(self._engine)
         self._tables = tables.sorted_tables  # parents before children

@@ -2,9 +2,9 @@
 
 Every case runs once per target: each registered variant on each configured database
 (in process), or live servers (``--base-url``, or ``--serve NAME`` for each variant to start
-with ``kata serve``). In process, each target's
-app starts once per test process and every case gets it on a database put back to how the
-app left it at start: the cases stay independent, and only the first pays the start-up.
+with ``kata serve``). In process, each target's app starts once per test process and every
+case gets it on a database put back to how the app left it at start: the cases stay
+independent, and only the first pays the start-up.
 Every reply is checked against ``docs/openapi.yaml`` before the case sees it.
 """
 
