@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import latency
 from kata import variants
 
 
@@ -67,3 +69,20 @@ def test_the_contention_benchmark_records_the_figures_it_printed(
         for each in recorded["rows"]
     ]
     assert all(each["p95_ms"] > 0 for each in recorded["rows"])
+
+
+def test_the_latency_benchmark_prints_a_row_per_use_case_and_app() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.latency", "--rounds", "1"],
+        cwd=variants.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()[2:-1]  # a title, the column names, then the verdict
+    apps = ["floor", *variants.names()]
+    expected = [(case.label, app) for case in latency.CASES for app in apps]
+    # Columns stand two spaces apart or more; a label holds single spaces.
+    assert [tuple(re.split(r"\s{2,}", row)[:2]) for row in rows] == expected, result.stdout

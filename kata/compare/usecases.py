@@ -120,3 +120,8 @@ USE_CASES = [
     UseCase("get order", _get_order),
     UseCase("list orders", _list_orders),
 ]
+
+
+def use_case(name: str) -> UseCase:
+    """The use case called ``name`` (``"place order"``, ``"get order"``, …)."""
+    return next(case for case in USE_CASES if case.name == name)
