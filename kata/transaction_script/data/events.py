@@ -6,10 +6,25 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kata.transaction_script.data.tables import event_counter, events
 from kata.transaction_script.records import Event
+
+# Built once, at import: building a statement costs more than running it.
+_NEXT_SEQ = (
+    update(event_counter)
+    .where(event_counter.c.id == 1)
+    .values(last_seq=event_counter.c.last_seq + 1)
+    .returning(event_counter.c.last_seq)
+)
+_INSERT = insert(events)
+_AFTER = (
+    select(events)
+    .where(events.c.seq > bindparam("after"))
+    .order_by(events.c.seq)
+    .limit(bindparam("limit"))
+)
 
 
 def append(
@@ -18,25 +33,20 @@ def append(
     """Record one event. Call it last in a transaction: the counter's row lock is held until
     commit, so seq numbers are handed out in commit order (a reader never sees seq 7
     committed before seq 6)."""
-    seq = connection.scalar(
-        update(event_counter)
-        .where(event_counter.c.id == 1)
-        .values(last_seq=event_counter.c.last_seq + 1)
-        .returning(event_counter.c.last_seq)
-    )
+    seq = connection.scalar(_NEXT_SEQ)
     connection.execute(
-        insert(events).values(
-            seq=seq,
-            type=type_,
-            order_id=order_id,
-            occurred_at=occurred_at.isoformat(),
-            data=json.dumps(data, sort_keys=True),
-        )
+        _INSERT,
+        {
+            "seq": seq,
+            "type": type_,
+            "order_id": order_id,
+            "occurred_at": occurred_at.isoformat(),
+            "data": json.dumps(data, sort_keys=True),
+        },
     )
 
 
 def after(connection: Connection, seq: int, limit: int) -> list[Event]:
-    query = select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)
     return [
         Event(
             seq=row.seq,
@@ -45,5 +55,5 @@ def after(connection: Connection, seq: int, limit: int) -> list[Event]:
             occurred_at=datetime.fromisoformat(row.occurred_at),
             data=json.loads(row.data),
         )
-        for row in connection.execute(query)
+        for row in connection.execute(_AFTER, {"after": seq, "limit": limit})
     ]

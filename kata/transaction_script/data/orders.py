@@ -1,4 +1,8 @@
-"""Table data gateway for ``orders`` and ``order_lines``."""
+"""Table data gateway for ``orders`` and ``order_lines``.
+
+Statements are built once, at import (``bindparam`` marks what each call supplies): building
+one costs more than running it.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,43 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from kata.transaction_script.data.money import from_cents, to_cents
 from kata.transaction_script.data.tables import order_lines, orders
 from kata.transaction_script.records import Order, OrderLine
 
+_INSERT_ORDER = insert(orders)
+_INSERT_LINES = insert(order_lines)
+_LOCK = update(orders).where(orders.c.id == bindparam("order_id")).values(status=orders.c.status)
+_FIND = select(orders).where(orders.c.id == bindparam("order_id"))
+_COUNT = select(func.count()).where(
+    orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
+)
+_DELETE_LINES = delete(order_lines).where(order_lines.c.order_id == bindparam("order_id"))
+_LINES_OF = (
+    select(order_lines)
+    .where(order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(order_lines.c.order_id, order_lines.c.sku)
+)
+_CHANGE = update(orders).where(orders.c.id == bindparam("order_id"))
+
 
 def insert_order(connection: Connection, order: Order) -> None:
     connection.execute(
-        insert(orders).values(
-            id=order.id,
-            customer_id=order.customer_id,
-            status=order.status,
-            subtotal_cents=to_cents(order.subtotal),
-            discount_cents=to_cents(order.discount),
-            total_cents=to_cents(order.total),
-            payment_id=order.payment_id,
-            cancel_reason=order.cancel_reason,
-            refund_due=order.refund_due,
-            created_at=order.created_at.isoformat(),
-        )
+        _INSERT_ORDER,
+        {
+            "id": order.id,
+            "customer_id": order.customer_id,
+            "status": order.status,
+            "subtotal_cents": to_cents(order.subtotal),
+            "discount_cents": to_cents(order.discount),
+            "total_cents": to_cents(order.total),
+            "payment_id": order.payment_id,
+            "cancel_reason": order.cancel_reason,
+            "refund_due": order.refund_due,
+            "created_at": order.created_at.isoformat(),
+        },
     )
     _insert_lines(connection, order.id, order.lines)
 
@@ -46,16 +66,13 @@ def lock(connection: Connection, order_id: str) -> bool:
     """
     if not _storable(order_id):
         return False
-    result = connection.execute(
-        update(orders).where(orders.c.id == order_id).values(status=orders.c.status)
-    )
-    return result.rowcount == 1
+    return connection.execute(_LOCK, {"order_id": order_id}).rowcount == 1
 
 
 def find(connection: Connection, order_id: str) -> Order | None:
     if not _storable(order_id):
         return None
-    row = connection.execute(select(orders).where(orders.c.id == order_id)).first()
+    row = connection.execute(_FIND, {"order_id": order_id}).first()
     if row is None:
         return None
     return _order(row, _lines_of(connection, [order_id])[order_id])
@@ -76,10 +93,8 @@ def find_many(
 
 
 def count(connection: Connection, customer_id: str, status: str) -> int:
-    query = select(func.count()).where(
-        orders.c.customer_id == customer_id, orders.c.status == status
-    )
-    return int(connection.scalar(query) or 0)
+    found = connection.scalar(_COUNT, {"customer_id": customer_id, "status": status})
+    return int(found or 0)
 
 
 def replace_lines(
@@ -91,42 +106,39 @@ def replace_lines(
     discount: Decimal,
     total: Decimal,
 ) -> None:
-    connection.execute(delete(order_lines).where(order_lines.c.order_id == order_id))
+    connection.execute(_DELETE_LINES, {"order_id": order_id})
     _insert_lines(connection, order_id, lines)
-    connection.execute(
-        update(orders)
-        .where(orders.c.id == order_id)
-        .values(
-            subtotal_cents=to_cents(subtotal),
-            discount_cents=to_cents(discount),
-            total_cents=to_cents(total),
-        )
+    _change(
+        connection,
+        order_id,
+        subtotal_cents=to_cents(subtotal),
+        discount_cents=to_cents(discount),
+        total_cents=to_cents(total),
     )
 
 
 def mark_paid(connection: Connection, order_id: str, status: str, payment_id: str) -> None:
-    connection.execute(
-        update(orders).where(orders.c.id == order_id).values(status=status, payment_id=payment_id)
-    )
+    _change(connection, order_id, status=status, payment_id=payment_id)
 
 
 def mark_cancelled(
     connection: Connection, order_id: str, status: str, reason: str, refund_due: bool
 ) -> None:
-    connection.execute(
-        update(orders)
-        .where(orders.c.id == order_id)
-        .values(status=status, cancel_reason=reason, refund_due=refund_due)
-    )
+    _change(connection, order_id, status=status, cancel_reason=reason, refund_due=refund_due)
 
 
 def mark_status(connection: Connection, order_id: str, status: str) -> None:
-    connection.execute(update(orders).where(orders.c.id == order_id).values(status=status))
+    _change(connection, order_id, status=status)
+
+
+def _change(connection: Connection, order_id: str, **changed: object) -> None:
+    # The SET clause names the columns given in the parameters (SQLAlchemy's rule).
+    connection.execute(_CHANGE, {"order_id": order_id, **changed})
 
 
 def _insert_lines(connection: Connection, order_id: str, lines: Sequence[OrderLine]) -> None:
     connection.execute(
-        insert(order_lines),
+        _INSERT_LINES,
         [
             {
                 "order_id": order_id,
@@ -140,13 +152,8 @@ def _insert_lines(connection: Connection, order_id: str, lines: Sequence[OrderLi
 
 
 def _lines_of(connection: Connection, order_ids: list[str]) -> dict[str, list[OrderLine]]:
-    query = (
-        select(order_lines)
-        .where(order_lines.c.order_id.in_(order_ids))
-        .order_by(order_lines.c.order_id, order_lines.c.sku)
-    )
     lines: dict[str, list[OrderLine]] = defaultdict(list)
-    for row in connection.execute(query):
+    for row in connection.execute(_LINES_OF, {"order_ids": order_ids}):
         lines[row.order_id].append(
             OrderLine(row.sku, row.quantity, from_cents(row.unit_price_cents))
         )

@@ -1,11 +1,31 @@
-"""Table data gateway for ``products``: the catalogue and its stock."""
+"""Table data gateway for ``products``: the catalogue and its stock.
+
+The statements a request runs are built once, at import, with ``bindparam`` for the values
+each call supplies: building a SQLAlchemy statement costs several times what running it does
+(``benchmarks/latency.py`` measures the difference).
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, case, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Row,
+    Select,
+    String,
+    Update,
+    bindparam,
+    case,
+    insert,
+    select,
+    update,
+)
 
 from kata.transaction_script.data.money import from_cents, to_cents
 from kata.transaction_script.data.tables import products
@@ -23,13 +43,17 @@ def insert_product(connection: Connection, product: Product) -> None:
     )
 
 
+_FIND = select(products).where(products.c.sku == bindparam("sku"))
+_FIND_MANY = select(products).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+
+
 def find(connection: Connection, sku: str) -> Product | None:
-    row = connection.execute(select(products).where(products.c.sku == sku)).first()
+    row = connection.execute(_FIND, {"sku": sku}).first()
     return None if row is None else _product(row)
 
 
 def find_many(connection: Connection, skus: Iterable[str]) -> dict[str, Product]:
-    rows = connection.execute(select(products).where(products.c.sku.in_(list(skus))))
+    rows = connection.execute(_FIND_MANY, {"skus": list(skus)})
     return {row.sku: _product(row) for row in rows}
 
 
@@ -62,6 +86,7 @@ def add_stock(connection: Connection, sku: str, quantity: int, cap: int) -> bool
 # transaction script works on sets of rows, not row by row (a statement per line would be
 # an N+1). ``CASE sku WHEN 'A1' THEN 2 WHEN 'B2' THEN 5 END`` gives each row its own
 # quantity, and a sub-select locks the rows in SKU order (see ``_locked_in_sku_order``).
+# Its shape depends on the number of SKUs, so one statement is built per number (1-20).
 
 
 def reserve(connection: Connection, quantities: Mapping[str, int]) -> list[str]:
@@ -74,34 +99,57 @@ def reserve(connection: Connection, quantities: Mapping[str, int]) -> list[str]:
     best tool. RETURNING names the rows it changed, so the short SKUs come out of the same
     statement (after it ran, a row's stock no longer tells whether it was short).
     """
-    quantity = _per_sku(quantities)
-    taken = connection.scalars(
-        update(products)
-        .where(products.c.sku.in_(_locked_in_sku_order(quantities)))
-        .where(products.c.stock >= quantity)
-        .values(stock=products.c.stock - quantity)
-        .returning(products.c.sku)
-    )
+    taken = connection.scalars(_reserving(len(quantities)), _per_sku_values(quantities))
     return sorted(set(quantities) - set(taken))
 
 
 def release(connection: Connection, quantities: Mapping[str, int]) -> None:
     """Put reserved units back into stock (no cap: P3 limits restocking only)."""
-    quantity = _per_sku(quantities)
-    connection.execute(
+    connection.execute(_releasing(len(quantities)), _per_sku_values(quantities))
+
+
+@functools.cache
+def _reserving(skus: int) -> Update:
+    quantity = _per_sku(skus)
+    return (
         update(products)
-        .where(products.c.sku.in_(_locked_in_sku_order(quantities)))
+        .where(products.c.sku.in_(_locked_in_sku_order()))
+        .where(products.c.stock >= quantity)
+        .values(stock=products.c.stock - quantity)
+        .returning(products.c.sku)
+    )
+
+
+@functools.cache
+def _releasing(skus: int) -> Update:
+    quantity = _per_sku(skus)
+    return (
+        update(products)
+        .where(products.c.sku.in_(_locked_in_sku_order()))
         .values(stock=products.c.stock + quantity)
     )
 
 
-def _per_sku(quantities: Mapping[str, int]) -> ColumnElement[int]:
-    """Each row's own quantity, as ``CASE sku WHEN ... THEN ... END``."""
-    return case(dict(quantities), value=products.c.sku)
+def _per_sku(skus: int) -> ColumnElement[int]:
+    """Each row's own quantity, as ``CASE sku WHEN :sku_0 THEN :quantity_0 ... END``."""
+    whens: dict[Any, Any] = {
+        bindparam(f"sku_{n}", type_=String): bindparam(f"quantity_{n}", type_=Integer)
+        for n in range(skus)
+    }
+    return case(whens, value=products.c.sku)
 
 
-def _locked_in_sku_order(skus: Iterable[str]) -> Select[tuple[str]]:
-    """``skus``, their rows locked in SKU order before the UPDATE changes them.
+def _per_sku_values(quantities: Mapping[str, int]) -> dict[str, Any]:
+    """The values of the statement's parameters: each SKU with its quantity, and all SKUs."""
+    values: dict[str, Any] = {"skus": list(quantities)}
+    for n, (sku, quantity) in enumerate(quantities.items()):
+        values[f"sku_{n}"] = sku
+        values[f"quantity_{n}"] = quantity
+    return values
+
+
+def _locked_in_sku_order() -> Select[tuple[str]]:
+    """The SKUs, their rows locked in SKU order before the UPDATE changes them.
 
     An UPDATE locks rows in whatever order it scans them, and two scripts that lock the
     same products in different orders deadlock. Locking in one order makes them queue.
@@ -109,7 +157,7 @@ def _locked_in_sku_order(skus: Iterable[str]) -> Select[tuple[str]]:
     """
     return (
         select(products.c.sku)
-        .where(products.c.sku.in_(list(skus)))
+        .where(products.c.sku.in_(bindparam("skus", expanding=True)))
         .order_by(products.c.sku)
         .with_for_update()
     )
