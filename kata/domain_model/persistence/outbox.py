@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from kata.domain_model.domain.events import (
@@ -20,6 +20,21 @@ from kata.domain_model.domain.events import (
     OrderShipped,
 )
 from kata.domain_model.persistence.tables import event_counter, events
+
+# Built once, at import: building a statement costs more than running it.
+_NEXT_SEQ = (
+    update(event_counter)
+    .where(event_counter.c.id == 1)
+    .values(last_seq=event_counter.c.last_seq + 1)
+    .returning(event_counter.c.last_seq)
+)
+_INSERT = insert(events)
+_AFTER = (
+    select(events)
+    .where(events.c.seq > bindparam("after"))
+    .order_by(events.c.seq)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -34,25 +49,20 @@ class StoredEvent:
 def append(session: Session, event: DomainEvent, occurred_at: datetime) -> None:
     """Store one event. The counter's row lock is held until commit, so seq numbers are
     handed out in commit order (a reader never sees seq 7 committed before seq 6)."""
-    seq = session.scalar(
-        update(event_counter)
-        .where(event_counter.c.id == 1)
-        .values(last_seq=event_counter.c.last_seq + 1)
-        .returning(event_counter.c.last_seq)
-    )
+    seq = session.scalar(_NEXT_SEQ)
     session.execute(
-        insert(events).values(
-            seq=seq,
-            type=type(event).__name__,
-            order_id=event.order_id,
-            occurred_at=occurred_at.isoformat(),
-            data=json.dumps(_data(event), sort_keys=True),
-        )
+        _INSERT,
+        {
+            "seq": seq,
+            "type": type(event).__name__,
+            "order_id": event.order_id,
+            "occurred_at": occurred_at.isoformat(),
+            "data": json.dumps(_data(event), sort_keys=True),
+        },
     )
 
 
 def after(session: Session, seq: int, limit: int) -> list[StoredEvent]:
-    query = select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)
     return [
         StoredEvent(
             row.seq,
@@ -61,7 +71,7 @@ def after(session: Session, seq: int, limit: int) -> list[StoredEvent]:
             datetime.fromisoformat(row.occurred_at),
             json.loads(row.data),
         )
-        for row in session.execute(query)
+        for row in session.execute(_AFTER, {"after": seq, "limit": limit})
     ]
 
 

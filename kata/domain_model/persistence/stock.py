@@ -14,9 +14,10 @@ statement the session runs after a change) would otherwise write the products ro
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, case, inspect, tuple_, update
+from sqlalchemy import Integer, String, Table, Update, bindparam, case, inspect, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,21 +33,32 @@ def write_stock(session: Session, _flush: Any, _instances: Any) -> None:
     moved = [item for item in session.dirty if isinstance(item, Product) and _stock_moved(item)]
     if not moved:
         return
-    read_at = [(product.sku, product._version) for product in moved]
-    written = session.connection().execute(
-        update(products)
-        .where(tuple_(products.c.sku, products.c.version).in_(read_at))
-        .values(
-            stock=case({product.sku: product.stock for product in moved}, value=products.c.sku),
-            version=products.c.version + 1,
-        )
-    )
+    values: dict[str, Any] = {"read_at": [(product.sku, product._version) for product in moved]}
+    for n, product in enumerate(moved):
+        values[f"sku_{n}"] = product.sku
+        values[f"stock_{n}"] = product.stock
+    written = session.connection().execute(_writing(len(moved)), values)
     if written.rowcount != len(moved):
         stale = len(moved) - written.rowcount
         raise StaleDataError(f"{stale} of {len(moved)} products changed since they were read.")
     for product in moved:  # the rows hold these values now: nothing left for the ORM to write
         set_committed_value(product, "_stock", product.stock)
         set_committed_value(product, "_version", product._version + 1)
+
+
+@functools.cache
+def _writing(products_moved: int) -> Update:
+    """The UPDATE for that many products, built once per number: its CASE has a WHEN each."""
+    whens: dict[Any, Any] = {
+        bindparam(f"sku_{n}", type_=String): bindparam(f"stock_{n}", type_=Integer)
+        for n in range(products_moved)
+    }
+    read_at = tuple_(products.c.sku, products.c.version)
+    return (
+        update(products)
+        .where(read_at.in_(bindparam("read_at", expanding=True)))
+        .values(stock=case(whens, value=products.c.sku), version=products.c.version + 1)
+    )
 
 
 def _stock_moved(product: Product) -> bool:
