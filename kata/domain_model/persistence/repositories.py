@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from kata.domain_model.domain.order import Order, OrderLine, OrderStatus
 from kata.domain_model.domain.product import Product
@@ -19,9 +19,13 @@ _orders = Order.__table__.c
 
 _PRODUCTS = select(Product).where(Product.sku.in_(bindparam("skus", expanding=True)))
 _PRODUCTS_LOCKED = _PRODUCTS.order_by(Product.sku).with_for_update()
-_ORDER = select(Order).where(_orders.id == bindparam("order_id"))
-# With every line's product too, in one more SELECT (see ``OrderRepository.get``).
-_ORDER_WITH_PRODUCTS = _ORDER.options(selectinload(Order._lines).selectinload(OrderLine.product))
+# The lines (and products) are joined in: one SELECT, where loading them took one more each.
+_ORDER = select(Order).where(_orders.id == bindparam("order_id")).options(joinedload(Order._lines))
+_ORDER_WITH_PRODUCTS = (
+    select(Order)
+    .where(_orders.id == bindparam("order_id"))
+    .options(joinedload(Order._lines).joinedload(OrderLine.product))
+)
 _COUNT = select(func.count()).where(
     _orders.customer_id == bindparam("customer_id"), _orders.status == bindparam("status")
 )
@@ -65,14 +69,16 @@ class OrderRepository:
         self.seen.append(order)
 
     def get(self, order_id: str, *, with_products: bool = False) -> Order | None:
-        """``with_products``: also load every line's product, in one more SELECT, for a use
-        case that moves the lines' stock (a line's product is never loaded on its own)."""
+        """The order with its lines, in one SELECT. ``with_products``: every line's product
+        too, joined in the same SELECT, for a use case that moves the lines' stock (a line's
+        product is never loaded on its own)."""
         if "\x00" in order_id:
             # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
             # with one names no order, and is never sent to the database.
             return None
         query = _ORDER_WITH_PRODUCTS if with_products else _ORDER
-        order = self._session.scalars(query, {"order_id": order_id}).first()
+        # unique(): the joined lines make one row per line, all of the same order.
+        order = self._session.scalars(query, {"order_id": order_id}).unique().first()
         if order is not None:
             self.seen.append(order)
         return order
