@@ -8,6 +8,10 @@ Inner entities (order lines) have no repository: they are saved with their root.
 The repositories work on collections of roots, not one at a time: ``get_many`` loads every
 product an order needs in one ``WHERE sku IN`` query, and a commit saves every changed root
 of a kind with one statement. An order of 20 lines costs the same statements as one of 1.
+
+The statements a request runs are built once, at import, with ``bindparam`` for the values
+each call supplies: building a SQLAlchemy statement costs several times what running it does
+(``benchmarks/latency.py`` measures it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,19 @@ from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Row,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from kata.aggregate.application.ports import Conflict
 from kata.aggregate.domain.money import Money
@@ -24,6 +40,40 @@ from kata.aggregate.domain.order import Order, OrderLine, OrderStatus
 from kata.aggregate.domain.product import Product
 from kata.aggregate.domain.values import Sku
 from kata.aggregate.infrastructure.tables import order_lines, orders, processed_payments, products
+
+
+def _versioned_update(table: Table, key: Column[str], names: Sequence[str]) -> Update:
+    """``UPDATE table SET name = :name … , version = version + 1 WHERE key = :key AND
+    version = :seen``: the save of one root, run for many at once (see ``_update_versioned``)."""
+    return (
+        update(table)
+        .where(key == bindparam("key"), table.c.version == bindparam("seen"))
+        .values({name: bindparam(name) for name in names})
+        .values(version=table.c.version + 1)
+    )
+
+
+_PRODUCTS = select(products).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+_PRODUCTS_LOCKED = _PRODUCTS.order_by(products.c.sku).with_for_update()
+_INSERT_PRODUCT = insert(products)
+_SAVE_PRODUCTS = _versioned_update(products, products.c.sku, ["name", "price_cents", "stock"])
+_ORDER = select(orders).where(orders.c.id == bindparam("order_id"))
+_COUNT = select(func.count()).where(
+    orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
+)
+_INSERT_ORDER = insert(orders)
+_SAVE_ORDERS = _versioned_update(
+    orders, orders.c.id, ["status", "payment_id", "cancel_reason", "refund_due"]
+)
+_LINES_OF = select(order_lines).where(
+    order_lines.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_DELETE_LINES = delete(order_lines).where(order_lines.c.order_id == bindparam("order_id"))
+_INSERT_LINES = insert(order_lines)
+_PAYMENTS_OF = select(processed_payments).where(
+    processed_payments.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_INSERT_PAYMENTS = insert(processed_payments)
 
 
 class SqlProductRepository:
@@ -39,13 +89,11 @@ class SqlProductRepository:
         return self.get_many([sku]).get(sku)
 
     def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
-        query = select(products).where(products.c.sku.in_([sku.code for sku in skus]))
-        if lock:
-            # A pessimistic lock, here only: hot products lost most optimistic races (see
-            # README). SKU order, as at save: two placements never deadlock. (SQLite drops
-            # FOR UPDATE; its BEGIN IMMEDIATE already runs one writer at a time.)
-            query = query.order_by(products.c.sku).with_for_update()
-        rows = self._connection.execute(query)
+        # lock: a pessimistic lock, here only: hot products lost most optimistic races (see
+        # README). SKU order, as at save: two placements never deadlock. (SQLite drops
+        # FOR UPDATE; its BEGIN IMMEDIATE already runs one writer at a time.)
+        query = _PRODUCTS_LOCKED if lock else _PRODUCTS
+        rows = self._connection.execute(query, {"skus": [sku.code for sku in skus]})
         return {product.sku: product for product in map(self._loaded_product, rows)}
 
     def all(self) -> list[Product]:
@@ -55,7 +103,7 @@ class SqlProductRepository:
     def save_changes(self) -> None:
         for product in self._added:
             self._connection.execute(
-                insert(products).values(sku=product.sku.code, **_product_row(product), version=1)
+                _INSERT_PRODUCT, {"sku": product.sku.code, **_product_row(product), "version": 1}
             )
             product.version = 1
         # SKU order: concurrent transactions lock product rows in one order, so never deadlock.
@@ -64,7 +112,7 @@ class SqlProductRepository:
             for sku, (product, as_loaded) in sorted(self._loaded.items())
             if _product_state(product) != as_loaded
         ]
-        _update_versioned(self._connection, products, products.c.sku, changed)
+        _update_versioned(self._connection, _SAVE_PRODUCTS, changed)
 
     def _loaded_product(self, row: Row[Any]) -> Product:
         sku = Sku(row.sku)
@@ -94,14 +142,12 @@ class SqlOrderRepository:
             # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
             # with one names no order, and is never sent to the database.
             return None
-        found = self._load(select(orders).where(orders.c.id == order_id))
+        found = self._load(_ORDER, {"order_id": order_id})
         return found[0] if found else None
 
     def count(self, customer_id: str, status: OrderStatus) -> int:
-        query = select(func.count()).where(
-            orders.c.customer_id == customer_id, orders.c.status == status
-        )
-        return int(self._connection.scalar(query) or 0)
+        found = self._connection.scalar(_COUNT, {"customer_id": customer_id, "status": status})
+        return int(found or 0)
 
     def newest_first(
         self, customer_id: str | None, status: OrderStatus | None, limit: int
@@ -116,13 +162,14 @@ class SqlOrderRepository:
     def save_changes(self) -> None:
         for order in self._added:
             self._connection.execute(
-                insert(orders).values(
+                _INSERT_ORDER,
+                {
                     **_order_row(order),
-                    id=order.id,
-                    customer_id=order.customer_id,
-                    created_at=order.created_at.isoformat(),
-                    version=1,
-                )
+                    "id": order.id,
+                    "customer_id": order.customer_id,
+                    "created_at": order.created_at.isoformat(),
+                    "version": 1,
+                },
             )
             self._write_inside(order, previous_payments=frozenset())
             order.version = 1
@@ -133,18 +180,17 @@ class SqlOrderRepository:
         ]
         _update_versioned(
             self._connection,
-            orders,
-            orders.c.id,
+            _SAVE_ORDERS,
             [_Changed(order.id, order, _order_row(order)) for order, _ in changed],
         )
         for order, as_loaded in changed:
-            self._connection.execute(delete(order_lines).where(order_lines.c.order_id == order.id))
+            self._connection.execute(_DELETE_LINES, {"order_id": order.id})
             self._write_inside(order, previous_payments=as_loaded.payments)
 
     def _write_inside(self, order: Order, previous_payments: frozenset[str]) -> None:
         """The entities inside the boundary, saved with their root."""
         self._connection.execute(
-            insert(order_lines),
+            _INSERT_LINES,
             [
                 {
                     "order_id": order.id,
@@ -158,24 +204,20 @@ class SqlOrderRepository:
         new_payments = order.processed_payments - previous_payments
         if new_payments:
             self._connection.execute(
-                insert(processed_payments),
+                _INSERT_PAYMENTS,
                 [{"order_id": order.id, "payment_id": p} for p in sorted(new_payments)],
             )
 
-    def _load(self, query: Any) -> list[Order]:
-        rows = self._connection.execute(query).all()
+    def _load(self, query: Any, parameters: dict[str, Any] | None = None) -> list[Order]:
+        rows = self._connection.execute(query, parameters).all()
         ids = [row.id for row in rows]
         lines: dict[str, list[OrderLine]] = {order_id: [] for order_id in ids}
-        for line in self._connection.execute(
-            select(order_lines).where(order_lines.c.order_id.in_(ids))
-        ):
+        for line in self._connection.execute(_LINES_OF, {"order_ids": ids}):
             lines[line.order_id].append(
                 OrderLine(Sku(line.sku), line.quantity, Money.from_cents(line.unit_price_cents))
             )
         payments: dict[str, list[str]] = {order_id: [] for order_id in ids}
-        for payment in self._connection.execute(
-            select(processed_payments).where(processed_payments.c.order_id.in_(ids))
-        ):
+        for payment in self._connection.execute(_PAYMENTS_OF, {"order_ids": ids}):
             payments[payment.order_id].append(payment.payment_id)
         return [self._loaded_order(row, lines[row.id], payments[row.id]) for row in rows]
 
@@ -207,7 +249,7 @@ class _Changed(NamedTuple):
 
 
 def _update_versioned(
-    connection: Connection, table: Any, key: Column[str], changed: Sequence[_Changed]
+    connection: Connection, statement: Update, changed: Sequence[_Changed]
 ) -> None:
     """Save changed roots, each only if nobody saved it since it was loaded; bump versions.
 
@@ -221,12 +263,6 @@ def _update_versioned(
     """
     if not changed:
         return
-    statement = (
-        update(table)
-        .where(key == bindparam("key"), table.c.version == bindparam("seen"))
-        .values({name: bindparam(name) for name in changed[0].values})
-        .values(version=table.c.version + 1)
-    )
     result = connection.execute(
         statement,
         [{**each.values, "key": each.key, "seen": each.root.version} for each in changed],
