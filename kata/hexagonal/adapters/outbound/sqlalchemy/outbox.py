@@ -5,35 +5,45 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kata.hexagonal.adapters.outbound.sqlalchemy.tables import event_counter, events
 from kata.hexagonal.application.ports.outbound import EventRecord, event_data
 from kata.hexagonal.domain.events import DomainEvent
 
+# Built once, at import: building a statement costs more than running it.
+_NEXT_SEQ = (
+    update(event_counter)
+    .where(event_counter.c.id == 1)
+    .values(last_seq=event_counter.c.last_seq + 1)
+    .returning(event_counter.c.last_seq)
+)
+_INSERT = insert(events)
+_AFTER = (
+    select(events)
+    .where(events.c.seq > bindparam("after"))
+    .order_by(events.c.seq)
+    .limit(bindparam("limit"))
+)
+
 
 def append(connection: Connection, event: DomainEvent, occurred_at: datetime) -> None:
     """Store one event. The counter's row lock is held until commit, so seq numbers are
     handed out in commit order (a reader never sees seq 7 committed before seq 6)."""
-    seq = connection.scalar(
-        update(event_counter)
-        .where(event_counter.c.id == 1)
-        .values(last_seq=event_counter.c.last_seq + 1)
-        .returning(event_counter.c.last_seq)
-    )
+    seq = connection.scalar(_NEXT_SEQ)
     connection.execute(
-        insert(events).values(
-            seq=seq,
-            type=type(event).__name__,
-            order_id=event.order_id,
-            occurred_at=occurred_at.isoformat(),
-            data=json.dumps(event_data(event), sort_keys=True),
-        )
+        _INSERT,
+        {
+            "seq": seq,
+            "type": type(event).__name__,
+            "order_id": event.order_id,
+            "occurred_at": occurred_at.isoformat(),
+            "data": json.dumps(event_data(event), sort_keys=True),
+        },
     )
 
 
 def after(connection: Connection, seq: int, limit: int) -> list[EventRecord]:
-    query = select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)
     return [
         EventRecord(
             row.seq,
@@ -42,5 +52,5 @@ def after(connection: Connection, seq: int, limit: int) -> list[EventRecord]:
             datetime.fromisoformat(row.occurred_at),
             json.loads(row.data),
         )
-        for row in connection.execute(query)
+        for row in connection.execute(_AFTER, {"after": seq, "limit": limit})
     ]

@@ -8,6 +8,10 @@ Inner entities (order lines) have no repository: they are saved with their root.
 Loads and saves are set-based, so a use case issues as many statements for an order of 20
 lines as for one: the products of an order come in one ``WHERE sku IN`` query, and every
 root of a kind is inserted, or updated, by one statement executed for all of them at once.
+
+The statements a request runs are built once, at import, with ``bindparam`` for the values
+each call supplies: building a SQLAlchemy statement costs several times what running it does
+(``benchmarks/latency.py`` measures it).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import (
     Column,
     Connection,
+    Insert,
     Row,
     Table,
+    Update,
     bindparam,
     delete,
     func,
@@ -42,6 +48,35 @@ from kata.hexagonal.domain.product import Product
 from kata.hexagonal.domain.values import Sku
 
 
+def _versioned_update(table: Table, key: Column[Any]) -> Update:
+    """``UPDATE table SET … WHERE key = :key AND version = :seen``; the columns it sets are
+    the other parameters it runs with (see ``_update_versioned``)."""
+    return update(table).where(key == bindparam("key"), table.c.version == bindparam("seen"))
+
+
+_PRODUCTS = select(products).where(products.c.sku.in_(bindparam("skus", expanding=True)))
+_PRODUCTS_LOCKED = _PRODUCTS.order_by(products.c.sku).with_for_update()
+_INSERT_PRODUCTS = insert(products)
+_SAVE_PRODUCTS = _versioned_update(products, products.c.sku)
+_ORDER = select(orders).where(orders.c.id == bindparam("order_id"))
+_COUNT = select(func.count()).where(
+    orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
+)
+_INSERT_ORDERS = insert(orders)
+_SAVE_ORDERS = _versioned_update(orders, orders.c.id)
+_LINES_OF = select(order_lines).where(
+    order_lines.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_DELETE_LINES_OF = delete(order_lines).where(
+    order_lines.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_INSERT_LINES = insert(order_lines)
+_PAYMENTS_OF = select(processed_payments).where(
+    processed_payments.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_INSERT_PAYMENTS = insert(processed_payments)
+
+
 class SqlProductRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -55,13 +90,11 @@ class SqlProductRepository:
         return self.get_many([sku]).get(sku)
 
     def get_many(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
-        query = select(products).where(products.c.sku.in_([sku.code for sku in skus]))
-        if lock:
-            # SELECT … FOR UPDATE: the rows stay this transaction's until it ends, so a rival
-            # waits rather than losing at commit. SKU order, as at save: never a deadlock.
-            # (SQLite drops FOR UPDATE; its BEGIN IMMEDIATE runs one writer at a time.)
-            query = query.order_by(products.c.sku).with_for_update()
-        rows = self._connection.execute(query)
+        # lock: SELECT … FOR UPDATE: the rows stay this transaction's until it ends, so a
+        # rival waits rather than losing at commit. SKU order, as at save: never a deadlock.
+        # (SQLite drops FOR UPDATE; its BEGIN IMMEDIATE runs one writer at a time.)
+        query = _PRODUCTS_LOCKED if lock else _PRODUCTS
+        rows = self._connection.execute(query, {"skus": [sku.code for sku in skus]})
         return {product.sku: product for product in map(self._loaded_product, rows)}
 
     def all(self) -> list[Product]:
@@ -72,7 +105,7 @@ class SqlProductRepository:
         """Insert the products added, then save every changed one in one versioned write."""
         _insert_new(
             self._connection,
-            products,
+            _INSERT_PRODUCTS,
             [
                 (product, {"sku": product.sku.code, **_product_row(product)})
                 for product in self._added
@@ -80,8 +113,7 @@ class SqlProductRepository:
         )
         _update_versioned(
             self._connection,
-            products,
-            products.c.sku,
+            _SAVE_PRODUCTS,
             [
                 (sku.code, product, _product_row(product))
                 for sku, (product, as_loaded) in self._loaded.items()
@@ -117,14 +149,12 @@ class SqlOrderRepository:
             # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
             # with one names no order, and is never sent to the database.
             return None
-        found = self._load(select(orders).where(orders.c.id == order_id))
+        found = self._load(_ORDER, {"order_id": order_id})
         return found[0] if found else None
 
     def count(self, customer_id: str, status: OrderStatus) -> int:
-        query = select(func.count()).where(
-            orders.c.customer_id == customer_id, orders.c.status == status
-        )
-        return int(self._connection.scalar(query) or 0)
+        found = self._connection.scalar(_COUNT, {"customer_id": customer_id, "status": status})
+        return int(found or 0)
 
     def newest_first(
         self, customer_id: str | None, status: OrderStatus | None, limit: int
@@ -146,7 +176,7 @@ class SqlOrderRepository:
         ]
         _insert_new(
             self._connection,
-            orders,
+            _INSERT_ORDERS,
             [
                 (
                     order,
@@ -162,14 +192,11 @@ class SqlOrderRepository:
         )
         _update_versioned(
             self._connection,
-            orders,
-            orders.c.id,
+            _SAVE_ORDERS,
             [(order.id, order, _order_row(order)) for order, _ in changed],
         )
         if changed:
-            self._connection.execute(
-                delete(order_lines).where(order_lines.c.order_id.in_([o.id for o, _ in changed]))
-            )
+            self._connection.execute(_DELETE_LINES_OF, {"order_ids": [o.id for o, _ in changed]})
         self._write_inside(
             [(order, frozenset[str]()) for order in self._added]
             + [(order, as_loaded.payments) for order, as_loaded in changed]
@@ -193,24 +220,20 @@ class SqlOrderRepository:
             for order, previous in saved
             for payment_id in sorted(order.processed_payments - previous)
         ]
-        for table, rows in ((order_lines, lines), (processed_payments, payments)):
+        for statement, rows in ((_INSERT_LINES, lines), (_INSERT_PAYMENTS, payments)):
             if rows:
-                self._connection.execute(insert(table), rows)
+                self._connection.execute(statement, rows)
 
-    def _load(self, query: Any) -> list[Order]:
-        rows = self._connection.execute(query).all()
+    def _load(self, query: Any, parameters: dict[str, Any] | None = None) -> list[Order]:
+        rows = self._connection.execute(query, parameters).all()
         ids = [row.id for row in rows]
         lines: dict[str, list[OrderLine]] = {order_id: [] for order_id in ids}
-        for line in self._connection.execute(
-            select(order_lines).where(order_lines.c.order_id.in_(ids))
-        ):
+        for line in self._connection.execute(_LINES_OF, {"order_ids": ids}):
             lines[line.order_id].append(
                 OrderLine(Sku(line.sku), line.quantity, Money.from_cents(line.unit_price_cents))
             )
         payments: dict[str, list[str]] = {order_id: [] for order_id in ids}
-        for payment in self._connection.execute(
-            select(processed_payments).where(processed_payments.c.order_id.in_(ids))
-        ):
+        for payment in self._connection.execute(_PAYMENTS_OF, {"order_ids": ids}):
             payments[payment.order_id].append(payment.payment_id)
         return [self._loaded_order(row, lines[row.id], payments[row.id]) for row in rows]
 
@@ -238,7 +261,7 @@ class _Root(Protocol):
 
 
 def _insert_new(
-    connection: Connection, table: Table, new: list[tuple[_Root, dict[str, Any]]]
+    connection: Connection, statement: Insert, new: list[tuple[_Root, dict[str, Any]]]
 ) -> None:
     """Insert new roots at version 1, all in one statement.
 
@@ -246,15 +269,14 @@ def _insert_new(
     that into ``Conflict``.
     """
     if new:
-        connection.execute(insert(table), [{**row, "version": 1} for _, row in new])
+        connection.execute(statement, [{**row, "version": 1} for _, row in new])
     for root, _ in new:
         root.version = 1
 
 
 def _update_versioned(
     connection: Connection,
-    table: Table,
-    key: Column[Any],
+    statement: Update,
     changed: list[tuple[str, _Root, dict[str, Any]]],
 ) -> None:
     """Save changed roots only if nobody saved any of them since they were loaded.
@@ -270,7 +292,7 @@ def _update_versioned(
     # Key order: concurrent transactions lock the rows in one order, so never deadlock.
     changed = sorted(changed, key=lambda write: write[0])
     result = connection.execute(
-        update(table).where(key == bindparam("key"), table.c.version == bindparam("seen")),
+        statement,
         [
             {**row, "version": root.version + 1, "key": identity, "seen": root.version}
             for identity, root, row in changed
