@@ -21,7 +21,7 @@ routes = Blueprint("catalogue", __name__)
 
 @routes.post("/products")
 def register_product() -> Response:
-    fields = load(NewProduct(), json_body())
+    fields = load(NewProduct, json_body())
     product = catalogue.register_product(units(), **fields)
     return created(product_view(product), f"/products/{product.sku}")
 
@@ -38,7 +38,7 @@ def get_product(sku: str) -> Response:
 
 @routes.patch("/products/<sku>")
 def change_product(sku: str) -> Response:
-    fields = load(ProductChange(), json_body())
+    fields = load(ProductChange, json_body())
     product = catalogue.change_product(
         units(), path_sku(sku), fields.get("name"), fields.get("price")
     )
@@ -47,5 +47,5 @@ def change_product(sku: str) -> Response:
 
 @routes.post("/products/<sku>/restock")
 def restock(sku: str) -> Response:
-    fields = load(Restock(), json_body())
+    fields = load(Restock, json_body())
     return ok(product_view(catalogue.restock(units(), path_sku(sku), fields["quantity"])))

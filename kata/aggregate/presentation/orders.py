@@ -30,7 +30,7 @@ routes = Blueprint("orders", __name__)
 def place_order() -> Response:
     body = json_body()
     key, key_errors = idempotency_key_errors()
-    fields = load(NewOrder(), body, key_errors)
+    fields = load(NewOrder, body, key_errors)
     # Equal as JSON: canonical text ignores key order and white space.
     idempotency = None if key is None else Idempotency(key, json.dumps(body, sort_keys=True))
     order = ordering.place_order(
@@ -41,7 +41,7 @@ def place_order() -> Response:
 
 @routes.get("/orders")
 def list_orders() -> Response:
-    params = query(OrdersQuery())
+    params = query(OrdersQuery)
     found = ordering.list_orders(
         units(), params.get("customer_id"), params.get("status"), params["limit"]
     )
@@ -55,7 +55,7 @@ def get_order(order_id: str) -> Response:
 
 @routes.put("/orders/<order_id>/lines/<sku>")
 def set_line(order_id: str, sku: str) -> Response:
-    fields = load(LineQuantity(), json_body())
+    fields = load(LineQuantity, json_body())
     order = ordering.set_line(units(), order_id, path_sku(sku), fields["quantity"])
     return ok(order_view(order))
 
@@ -67,11 +67,11 @@ def remove_line(order_id: str, sku: str) -> Response:
 
 @routes.post("/orders/<order_id>/cancellation")
 def cancel_order(order_id: str) -> Response:
-    load(NoFields(), optional_json_body() or {})
+    load(NoFields, optional_json_body() or {})
     return ok(order_view(ordering.cancel_order(units(), order_id)))
 
 
 @routes.post("/orders/<order_id>/shipment")
 def ship_order(order_id: str) -> Response:
-    load(NoFields(), optional_json_body() or {})
+    load(NoFields, optional_json_body() or {})
     return ok(order_view(ordering.ship_order(units(), order_id)))

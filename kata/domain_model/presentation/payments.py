@@ -15,6 +15,6 @@ routes = Blueprint("payments", __name__)
 
 @routes.post("/payment-events")
 def record_payment_result() -> Response:
-    fields = load(PaymentEvent(), json_body())
+    fields = load(PaymentEvent, json_body())
     order = ordering.record_payment_result(database(), **fields)
     return ok(order_view(order))

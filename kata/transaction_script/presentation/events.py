@@ -18,7 +18,7 @@ VARIANT = "transaction_script"
 
 @routes.get("/events")
 def list_events() -> Response:
-    params = query(EventsQuery())
+    params = query(EventsQuery)
     found = events.list_events(database(), params["after"], params["limit"])
     return ok({"events": [event_view(event) for event in found]})
 

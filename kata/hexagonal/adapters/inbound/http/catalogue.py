@@ -22,7 +22,7 @@ routes = Blueprint("catalogue", __name__)
 @routes.post("/products")
 def register_product() -> Response:
     product = use_cases().catalogue.register(
-        inbound.RegisterProduct(**load(NewProduct(), json_body()))
+        inbound.RegisterProduct(**load(NewProduct, json_body()))
     )
     return created(product_view(product), f"/products/{product.sku}")
 
@@ -39,12 +39,12 @@ def get_product(sku: str) -> Response:
 
 @routes.patch("/products/<sku>")
 def change_product(sku: str) -> Response:
-    fields = load(ProductChange(), json_body())
+    fields = load(ProductChange, json_body())
     change = inbound.ChangeProduct(path_sku(sku), fields.get("name"), fields.get("price"))
     return ok(product_view(use_cases().catalogue.change(change)))
 
 
 @routes.post("/products/<sku>/restock")
 def restock(sku: str) -> Response:
-    fields = load(Restock(), json_body())
+    fields = load(Restock, json_body())
     return ok(product_view(use_cases().catalogue.restock(inbound.Restock(path_sku(sku), **fields))))

@@ -19,7 +19,7 @@ VARIANT = "hexagonal"
 
 @routes.get("/events")
 def list_events() -> Response:
-    params = query(EventsQuery())
+    params = query(EventsQuery)
     found = use_cases().events.read(inbound.ReadEvents(params["after"], params["limit"]))
     return ok({"events": [event_view(event) for event in found]})
 

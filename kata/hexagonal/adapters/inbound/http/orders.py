@@ -29,7 +29,7 @@ routes = Blueprint("orders", __name__)
 def place_order() -> Response:
     body = json_body()
     key, key_errors = idempotency_key_errors()
-    fields = load(NewOrder(), body, key_errors)
+    fields = load(NewOrder, body, key_errors)
     command = inbound.PlaceOrder(
         customer_id=fields["customer_id"],
         quantities=tuple(sorted(merged_lines(fields["lines"]).items())),
@@ -43,7 +43,7 @@ def place_order() -> Response:
 
 @routes.get("/orders")
 def list_orders() -> Response:
-    params = query(OrdersQuery())
+    params = query(OrdersQuery)
     found = use_cases().ordering.list(
         inbound.ListOrders(params.get("customer_id"), params.get("status"), params["limit"])
     )
@@ -57,7 +57,7 @@ def get_order(order_id: str) -> Response:
 
 @routes.put("/orders/<order_id>/lines/<sku>")
 def set_line(order_id: str, sku: str) -> Response:
-    fields = load(LineQuantity(), json_body())
+    fields = load(LineQuantity, json_body())
     command = inbound.SetLine(order_id, path_sku(sku), fields["quantity"])
     return ok(order_view(use_cases().ordering.set_line(command)))
 
@@ -70,11 +70,11 @@ def remove_line(order_id: str, sku: str) -> Response:
 
 @routes.post("/orders/<order_id>/cancellation")
 def cancel_order(order_id: str) -> Response:
-    load(NoFields(), optional_json_body() or {})
+    load(NoFields, optional_json_body() or {})
     return ok(order_view(use_cases().ordering.cancel(order_id)))
 
 
 @routes.post("/orders/<order_id>/shipment")
 def ship_order(order_id: str) -> Response:
-    load(NoFields(), optional_json_body() or {})
+    load(NoFields, optional_json_body() or {})
     return ok(order_view(use_cases().ordering.ship(order_id)))

@@ -16,5 +16,5 @@ routes = Blueprint("payments", __name__)
 
 @routes.post("/payment-events")
 def record_payment_result() -> Response:
-    command = inbound.RecordPaymentResult(**load(PaymentEvent(), json_body()))
+    command = inbound.RecordPaymentResult(**load(PaymentEvent, json_body()))
     return ok(order_view(use_cases().payments.record_result(command)))
