@@ -7,9 +7,10 @@ call supplies: building a SQLAlchemy statement costs several times what running 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kata.domain_model.domain.order import Order, OrderLine, OrderStatus
@@ -19,16 +20,21 @@ _orders = Order.__table__.c
 
 _PRODUCTS = select(Product).where(Product.sku.in_(bindparam("skus", expanding=True)))
 _PRODUCTS_LOCKED = _PRODUCTS.order_by(Product.sku).with_for_update()
-# The lines (and products) are joined in: one SELECT, where loading them took one more each.
-_ORDER = select(Order).where(_orders.id == bindparam("order_id")).options(joinedload(Order._lines))
-_ORDER_WITH_PRODUCTS = (
-    select(Order)
-    .where(_orders.id == bindparam("order_id"))
-    .options(joinedload(Order._lines).joinedload(OrderLine.product))
-)
 _COUNT = select(func.count()).where(
     _orders.customer_id == bindparam("customer_id"), _orders.status == bindparam("status")
 )
+
+
+@functools.cache
+def _order_query(with_products: bool, with_payments: bool) -> Select[Order]:
+    """The order by id with its lines joined in: one SELECT, where loading them took one
+    more. The lines' products and the payments processed are joined too when the use case
+    will navigate to them (a lazy load would cost a SELECT of its own)."""
+    lines = joinedload(Order._lines)
+    options = [lines.joinedload(OrderLine.product) if with_products else lines]
+    if with_payments:
+        options.append(joinedload(Order._payments))
+    return select(Order).where(_orders.id == bindparam("order_id")).options(*options)
 
 
 class ProductRepository:
@@ -68,15 +74,17 @@ class OrderRepository:
         self._session.add(order)
         self.seen.append(order)
 
-    def get(self, order_id: str, *, with_products: bool = False) -> Order | None:
+    def get(
+        self, order_id: str, *, with_products: bool = False, with_payments: bool = False
+    ) -> Order | None:
         """The order with its lines, in one SELECT. ``with_products``: every line's product
-        too, joined in the same SELECT, for a use case that moves the lines' stock (a line's
-        product is never loaded on its own)."""
+        too, for a use case that moves the lines' stock (a line's product is never loaded on
+        its own); ``with_payments``: the payments processed, for a payment result (O10)."""
         if "\x00" in order_id:
             # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
             # with one names no order, and is never sent to the database.
             return None
-        query = _ORDER_WITH_PRODUCTS if with_products else _ORDER
+        query = _order_query(with_products, with_payments)
         # unique(): the joined lines make one row per line, all of the same order.
         order = self._session.scalars(query, {"order_id": order_id}).unique().first()
         if order is not None:

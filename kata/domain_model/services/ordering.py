@@ -118,7 +118,7 @@ def record_payment_result(
     uow: UnitOfWork, payment_id: str, order_id: str, outcome: str, amount: Decimal
 ) -> OrderView:
     # A failed payment cancels the order and returns its stock (O10).
-    order = _order(uow, order_id, with_products=outcome != "succeeded")
+    order = _order(uow, order_id, with_products=outcome != "succeeded", with_payments=True)
     if outcome == "succeeded":
         order.pay(payment_id, Money(amount))
     else:
@@ -127,8 +127,10 @@ def record_payment_result(
     return order_view(order)
 
 
-def _order(uow: UnitOfWork, order_id: str, *, with_products: bool = False) -> Order:
-    order = uow.orders.get(order_id, with_products=with_products)
+def _order(
+    uow: UnitOfWork, order_id: str, *, with_products: bool = False, with_payments: bool = False
+) -> Order:
+    order = uow.orders.get(order_id, with_products=with_products, with_payments=with_payments)
     if order is None:
         raise NotFound(f"No order {order_id}.")
     return order
