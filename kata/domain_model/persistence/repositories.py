@@ -7,7 +7,6 @@ call supplies: building a SQLAlchemy statement costs several times what running 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
 from sqlalchemy import Select, bindparam, func, select
@@ -25,7 +24,6 @@ _COUNT = select(func.count()).where(
 )
 
 
-@functools.cache
 def _order_query(with_products: bool, with_payments: bool) -> Select[Order]:
     """The order by id with its lines joined in: one SELECT, where loading them took one
     more. The lines' products and the payments processed are joined too when the use case
@@ -35,6 +33,10 @@ def _order_query(with_products: bool, with_payments: bool) -> Select[Order]:
     if with_payments:
         options.append(joinedload(Order._payments))
     return select(Order).where(_orders.id == bindparam("order_id")).options(*options)
+
+
+# Every combination, built at import: (with_products, with_payments) -> query.
+_ORDER_QUERIES = {(p, q): _order_query(p, q) for p in (False, True) for q in (False, True)}
 
 
 class ProductRepository:
@@ -84,7 +86,7 @@ class OrderRepository:
             # Ids are the server's UUIDs, and PostgreSQL text cannot even hold a NUL: an id
             # with one names no order, and is never sent to the database.
             return None
-        query = _order_query(with_products, with_payments)
+        query = _ORDER_QUERIES[with_products, with_payments]
         # unique(): the joined lines make one row per line, all of the same order.
         order = self._session.scalars(query, {"order_id": order_id}).unique().first()
         if order is not None:

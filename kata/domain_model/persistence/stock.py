@@ -14,7 +14,6 @@ statement the session runs after a change) would otherwise write the products ro
 
 from __future__ import annotations
 
-import functools
 from typing import Any, cast
 
 from sqlalchemy import Integer, String, Table, Update, bindparam, case, tuple_, update
@@ -37,7 +36,7 @@ def write_stock(session: Session, _flush: Any, _instances: Any) -> None:
     for n, product in enumerate(moved):
         values[f"sku_{n}"] = product.sku
         values[f"stock_{n}"] = product.stock
-    written = session.connection().execute(_writing(len(moved)), values)
+    written = session.connection().execute(_WRITING[len(moved)], values)
     if written.rowcount != len(moved):
         stale = len(moved) - written.rowcount
         raise StaleDataError(f"{stale} of {len(moved)} products changed since they were read.")
@@ -46,9 +45,8 @@ def write_stock(session: Session, _flush: Any, _instances: Any) -> None:
         set_committed_value(product, "_version", product._version + 1)
 
 
-@functools.cache
 def _writing(products_moved: int) -> Update:
-    """The UPDATE for that many products, built once per number: its CASE has a WHEN each."""
+    """The UPDATE for that many products: its CASE has a WHEN each."""
     whens: dict[Any, Any] = {
         bindparam(f"sku_{n}", type_=String): bindparam(f"stock_{n}", type_=Integer)
         for n in range(products_moved)
@@ -59,6 +57,10 @@ def _writing(products_moved: int) -> Update:
         .where(read_at.in_(bindparam("read_at", expanding=True)))
         .values(stock=case(whens, value=products.c.sku), version=products.c.version + 1)
     )
+
+
+# Built at import for every number of products one order moves: 1 to 20 lines (O1).
+_WRITING = {moved: _writing(moved) for moved in range(1, 21)}
 
 
 def _stock_moved(product: Product) -> bool:

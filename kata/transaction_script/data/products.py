@@ -7,7 +7,6 @@ each call supplies: building a SQLAlchemy statement costs several times what run
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -86,7 +85,7 @@ def add_stock(connection: Connection, sku: str, quantity: int, cap: int) -> bool
 # transaction script works on sets of rows, not row by row (a statement per line would be
 # an N+1). ``CASE sku WHEN 'A1' THEN 2 WHEN 'B2' THEN 5 END`` gives each row its own
 # quantity, and a sub-select locks the rows in SKU order (see ``_locked_in_sku_order``).
-# Its shape depends on the number of SKUs, so one statement is built per number (1-20).
+# Its shape depends on the number of SKUs: one statement per number is built at import.
 
 
 def reserve(connection: Connection, quantities: Mapping[str, int]) -> list[str]:
@@ -99,16 +98,15 @@ def reserve(connection: Connection, quantities: Mapping[str, int]) -> list[str]:
     best tool. RETURNING names the rows it changed, so the short SKUs come out of the same
     statement (after it ran, a row's stock no longer tells whether it was short).
     """
-    taken = connection.scalars(_reserving(len(quantities)), _per_sku_values(quantities))
+    taken = connection.scalars(_RESERVING[len(quantities)], _per_sku_values(quantities))
     return sorted(set(quantities) - set(taken))
 
 
 def release(connection: Connection, quantities: Mapping[str, int]) -> None:
     """Put reserved units back into stock (no cap: P3 limits restocking only)."""
-    connection.execute(_releasing(len(quantities)), _per_sku_values(quantities))
+    connection.execute(_RELEASING[len(quantities)], _per_sku_values(quantities))
 
 
-@functools.cache
 def _reserving(skus: int) -> Update:
     quantity = _per_sku(skus)
     return (
@@ -120,7 +118,6 @@ def _reserving(skus: int) -> Update:
     )
 
 
-@functools.cache
 def _releasing(skus: int) -> Update:
     quantity = _per_sku(skus)
     return (
@@ -161,6 +158,11 @@ def _locked_in_sku_order() -> Select[tuple[str]]:
         .order_by(products.c.sku)
         .with_for_update()
     )
+
+
+# For every number of SKUs an order may hold: 1 to 20 lines (O1), no more.
+_RESERVING = {skus: _reserving(skus) for skus in range(1, 21)}
+_RELEASING = {skus: _releasing(skus) for skus in range(1, 21)}
 
 
 def _product(row: Row[tuple[object, ...]]) -> Product:

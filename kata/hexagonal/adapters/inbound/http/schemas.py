@@ -6,7 +6,6 @@ that names every bad field. Unknown fields are refused everywhere, nested ones i
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections import Counter
@@ -190,11 +189,15 @@ def load(
     return values
 
 
-@functools.cache
+# One instance of each schema: a marshmallow ``Schema`` copies all its fields when it is made,
+# which costs more than loading a small body. They hold no state between loads.
+_INSTANCES: dict[type[Schema], Schema] = {}
+
+
 def _instance(schema: type[Schema]) -> Schema:
-    """The one instance of ``schema``: a marshmallow ``Schema`` copies all its fields when it
-    is made, which costs more than loading a small body, so each is made once and reused."""
-    return schema()
+    if schema not in _INSTANCES:
+        _INSTANCES[schema] = schema()
+    return _INSTANCES[schema]
 
 
 def query(schema: type[Schema]) -> dict[str, Any]:
