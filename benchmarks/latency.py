@@ -89,10 +89,14 @@ class Latency:
 
 
 def measure_latency(
-    rounds: int = DEFAULT_ROUNDS, folder: Path | None = None, clock: str = "cpu"
+    rounds: int = DEFAULT_ROUNDS,
+    folder: Path | None = None,
+    clock: str = "cpu",
+    names: list[str] | None = None,
 ) -> list[Latency]:
-    """The figures of the table, one per case and app (floor first, then the variants)."""
-    apps = [FLOOR, *variants.names()]
+    """The figures of the table, one per case and app: the floor, the baseline, then the
+    other variants of ``names`` (default: the built-ins; workspaces may be named)."""
+    apps = [FLOOR, *dict.fromkeys([BASELINE, *(names or variants.names())])]
     with _database_folder(folder) as where, _started(apps, where) as started:
         durations = _run_rounds(started, rounds, CLOCKS[clock])
     figures: list[Latency] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from kata import variants
 from kata.compare.cost import Cost, measure, prepare_app
 from kata.compare.paths import Step, trace
+from kata.compare.ratios import Contention, Latency, measure_latency, recorded_contention
 from kata.compare.rules import ROOT, doc_rules, rule_order, scan_variant, variant_folder
 from kata.compare.shape import Shape, measure_shape
 from kata.compare.testrun import TestResults, run_tests
@@ -39,6 +40,19 @@ class Comparison:
     rules: list[str]
     exercises: list[str]
     variants: list[VariantFigures]
+    latency: list[Latency]  # benchmarks.latency: the built-ins against a floor, in this run
+    contention: Contention | None  # benchmarks.contention, as last recorded
+
+    @property
+    def names(self) -> list[str]:
+        return [figures.name for figures in self.variants]
+
+    def suite_times(self) -> dict[str, tuple[float, int]]:
+        """The shared suite per variant: (seconds of case time, cases passed; 0 if not run)."""
+        return {
+            f.name: (f.tests.shared.seconds, f.tests.shared.passed) if f.tests else (0.0, 0)
+            for f in self.variants
+        }
 
 
 def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
@@ -47,7 +61,14 @@ def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
     figures = [_figures(name, rounds, tests.get(name), changes.get(name, {})) for name in names]
     exercises = sorted({exercise for per in changes.values() for exercise in per})
     rules = sorted(doc_rules(), key=rule_order)
-    return Comparison([u.name for u in USE_CASES], rules, exercises, figures)
+    return Comparison(
+        [u.name for u in USE_CASES],
+        rules,
+        exercises,
+        figures,
+        measure_latency(names),
+        recorded_contention(),
+    )
 
 
 def _figures(

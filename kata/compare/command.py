@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from kata import variants
-from kata.compare import html, markdown
-from kata.compare.collect import collect
+from kata.compare import html, markdown, ratios
+from kata.compare.collect import Comparison, collect
 from kata.compare.summary import MEASURED, STABLE, measured_rows, stable_rows, table
 
 DEFAULT_ROUNDS = 9  # repetitions per use case and order size: enough for a stable median
@@ -44,6 +44,9 @@ def run(arguments: argparse.Namespace) -> int:
     print(table(STABLE, stable_rows(comparison)))
     print()
     print(table(MEASURED, measured_rows(comparison)))
+    for header, rows in ratio_tables(comparison):
+        print()
+        print(table(header, rows))
     for path, render in ((arguments.html, html.render), (arguments.markdown, markdown.render)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,3 +54,16 @@ def run(arguments: argparse.Namespace) -> int:
             print(f"wrote {path}")
     print(f"compared {len(names)} variants in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def ratio_tables(comparison: Comparison) -> list[tuple[list[str], list[list[str]]]]:
+    """Section 7's tables for the terminal: suite, latency, and contention if recorded."""
+    names = comparison.names
+    tables = [
+        (ratios.SUITE_HEADER, ratios.suite_rows(comparison.suite_times())),
+        (ratios.latency_header(names), ratios.latency_rows(comparison.latency, names)),
+    ]
+    if comparison.contention is not None:
+        rows = ratios.contention_rows(comparison.contention, names)
+        tables.append((ratios.CONTENTION_HEADER, rows))
+    return tables

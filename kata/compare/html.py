@@ -12,6 +12,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from kata.compare import ratios
 from kata.compare.collect import MANY_LINES, Comparison, VariantFigures
 from kata.compare.diagram import svg
 from kata.compare.paths import Step, within_variant
@@ -183,5 +184,25 @@ def _changes(comparison: Comparison) -> str:
     return f"<h2>6. Change cost</h2>{_table(header, rows)}"
 
 
+def _ratios(comparison: Comparison) -> str:
+    names = comparison.names
+    parts = [
+        "<h2>7. Costs as ratios</h2><p>What a style costs a workshop, each figure against a "
+        "baseline measured in the same run. The shared suite, in process on SQLite (case time "
+        "over cases passed):</p>",
+        _table(ratios.SUITE_HEADER, ratios.suite_rows(comparison.suite_times())),
+        f"<p>{escape(ratios.LATENCY_NOTE)}</p>",
+        _table(ratios.latency_header(names), ratios.latency_rows(comparison.latency, names)),
+    ]
+    if comparison.contention is not None:
+        parts += [
+            "<p>Placing orders under contention, as each variant ships (16 clients ordering "
+            f"from the same 3 products). {escape(ratios.contention_note(comparison.contention))}"
+            "</p>",
+            _table(ratios.CONTENTION_HEADER, ratios.contention_rows(comparison.contention, names)),
+        ]
+    return "".join(parts)
+
+
 # The report's sections, in the order of the issue that asked for them (and of markdown.py).
-SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes)
+SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes, _ratios)

@@ -6,6 +6,7 @@ and ``<!-- /measured -->``; the staleness test compares everything outside those
 
 from __future__ import annotations
 
+from kata.compare import ratios
 from kata.compare.collect import MANY_LINES, Comparison, VariantFigures
 from kata.compare.diagram import mermaid
 from kata.compare.paths import Step, within_variant
@@ -201,5 +202,31 @@ def stable_part(text: str) -> str:
     return "\n".join(kept)
 
 
+def _ratios(comparison: Comparison) -> str:
+    names = comparison.names
+    parts = [
+        "\n## 7. Costs as ratios\n",
+        "What a style costs a workshop, each figure against a baseline measured in the same "
+        "run. The shared suite, in process on SQLite (case time over cases passed):\n",
+        _measured(_table(ratios.SUITE_HEADER, ratios.suite_rows(comparison.suite_times()))),
+        f"\n{ratios.LATENCY_NOTE}\n",
+        _measured(
+            _table(ratios.latency_header(names), ratios.latency_rows(comparison.latency, names))
+        ),
+    ]
+    if comparison.contention is not None:
+        parts += [
+            "\nPlacing orders under contention, as each variant ships (16 clients ordering "
+            "from the same 3 products). " + ratios.contention_note(comparison.contention) + "\n",
+            _measured(
+                _table(
+                    ratios.CONTENTION_HEADER,
+                    ratios.contention_rows(comparison.contention, names),
+                )
+            ),
+        ]
+    return "\n".join(parts)
+
+
 # The report's sections, in the order of the issue that asked for them (and of html.py).
-SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes)
+SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes, _ratios)

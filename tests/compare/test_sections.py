@@ -3,6 +3,11 @@ on small planted cases so that a section that finds nothing cannot pass."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from kata import variants
+from kata.compare import ratios
 from kata.compare.collect import MANY_LINES, Comparison, VariantFigures
 from kata.compare.cost import Cost
 from kata.compare.diagram import mermaid, ranks, svg
@@ -98,3 +103,66 @@ def _shape(*imports: tuple[str, str]) -> Shape:
 
 def _figures_with(costs: dict[str, tuple[Cost, Cost]]) -> VariantFigures:
     return VariantFigures("planted", {}, {}, costs, _shape(), [], None, {})
+
+
+def test_latency_is_measured_against_the_floor_and_the_transaction_script(
+    comparison: Comparison,
+) -> None:
+    held = {(figure.app, figure.case): figure.ratio for figure in comparison.latency}
+    cases = {figure.case for figure in comparison.latency}
+    assert len(cases) >= 5, cases
+    for case in cases:
+        assert held["floor", case] is None
+        for name in comparison.names:
+            ratio = held[name, case]
+            assert ratio is not None, (name, case)
+            assert ratio > 0, (name, case)
+    rows = ratios.latency_rows(comparison.latency, comparison.names)
+    assert [row[0] for row in rows] == sorted(cases, key=[r[0] for r in rows].index)
+    assert all("x floor" in row[2] for row in rows), rows  # transaction_script's column
+    assert all("x TS" in cell for row in rows for cell in row[3:]), rows
+
+
+def test_suite_time_is_given_a_case_and_as_a_ratio() -> None:
+    rows = ratios.suite_rows({"transaction_script": (3.0, 300), "planted": (6.0, 300)})
+
+    assert rows == [
+        ["transaction_script", "300", "10.0", "1.00"],
+        ["planted", "300", "20.0", "2.00"],
+    ]
+    assert ratios.suite_rows({"planted": (0.0, 0)}) == [["planted", "0", "-", "-"]]
+
+
+# git's empty tree: every variant's folder differs from it.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def _recorded(folder: Path, commit: str) -> list[list[str]]:
+    """The contention rows ``kata compare`` shows for a record made at ``commit``."""
+    record = folder / ratios.CONTENTION_RECORD
+    record.parent.mkdir(parents=True, exist_ok=True)
+    row = {"retry_policy": "as shipped", "placed_percent": 100.0, "gave_up_percent": 0.0}
+    row |= {"vs_transaction_script": 0.8, "p95_ms": 12.0}
+    rows = [{**row, "variant": name} for name in variants.names()]
+    meta = {"commit": commit, "date": "2026-12-06", "database": "PostgreSQL", "clients": 16}
+    record.write_text(json.dumps({**meta, "rows": rows}), encoding="utf-8")
+    contention = ratios.recorded_contention(folder)
+    assert contention is not None
+    assert "PostgreSQL" in ratios.contention_note(contention)
+    return ratios.contention_rows(contention, [*variants.names(), "planted"])
+
+
+def test_recorded_contention_is_marked_stale_once_a_variant_changed(tmp_path: Path) -> None:
+    rows = _recorded(tmp_path, EMPTY_TREE)
+
+    assert [row[-1] for row in rows] == [
+        *(f"stale: kata/{name} changed since" for name in variants.names()),
+        "not measured",  # a workspace, never measured
+    ]
+    assert rows[0][1:5] == ["100%", "0%", "0.80", "12 ms"]
+
+
+def test_recorded_contention_from_an_unknown_commit_says_so(tmp_path: Path) -> None:
+    rows = _recorded(tmp_path, "0" * 40)
+
+    assert {row[-1] for row in rows[:-1]} == {"commit not in this clone"}
