@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
@@ -38,12 +38,6 @@ from urllib.parse import unquote, urlsplit
 import fastjsonschema
 import yaml
 from fastjsonschema import JsonSchemaValueException
-from jsonschema import FormatChecker  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError as SchemaError  # type: ignore[import-untyped]
-from jsonschema.exceptions import best_match
-from openapi_schema_validator import OAS31Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from tests.acceptance.driver import Reply
 
@@ -106,13 +100,6 @@ def _is_uuid(value: object) -> bool:
 _FORMATS: dict[str, Callable[[object], bool]] = {"date-time": _is_date_time, "uuid": _is_uuid}
 
 
-def _formats() -> Any:
-    checker = FormatChecker([])
-    for name, check in _FORMATS.items():
-        checker.checks(name, raises=ValueError)(check)
-    return checker
-
-
 def _verdict(check: Callable[[object], bool]) -> Callable[[object], bool]:
     """``check`` answering False where it raises ValueError (fastjsonschema's way)."""
 
@@ -153,13 +140,22 @@ class SchemaCheck:
     # Set by tests/test_openapi.py: ask both, and fail where their verdicts differ.
     cross_check: ClassVar[bool] = False
 
-    def __init__(self, compile_quick: Callable[[], Callable[[Any], Any]], thorough: Any) -> None:
+    def __init__(
+        self,
+        compile_quick: Callable[[], Callable[[Any], Any]],
+        make_thorough: Callable[[], Any],
+    ) -> None:
         self._compile_quick = compile_quick
-        self.thorough = thorough  # an OAS31Validator
+        self._make_thorough = make_thorough
 
     @cached_property
     def quick(self) -> Callable[[Any], Any]:
         return self._compile_quick()
+
+    @cached_property
+    def thorough(self) -> Any:
+        """An OAS31Validator, made when first needed: a refusal (or a cross-check)."""
+        return self._make_thorough()
 
     def errors(self, instance: Any) -> list[str]:
         """Up to five messages (``at $.path: what``); none if ``instance`` conforms."""
@@ -346,14 +342,43 @@ def _compile(paths: Mapping[str, Any], validator: Callable[[Any], SchemaCheck]) 
     }
 
 
+def _thorough_validators(document: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
+    """A maker of jsonschema validators (OpenAPI 3.1's dialect) for schemas of ``document``.
+
+    jsonschema and openapi-schema-validator take ~0.3 s to import, a tenth of a variant's
+    whole suite: they are imported when a reply is first refused, so a run in which every
+    reply conforms never loads them.
+    """
+
+    @cache
+    def made() -> tuple[Any, Any, Any]:
+        # Imported here on purpose (see above).
+        from jsonschema import FormatChecker  # type: ignore[import-untyped]  # noqa: PLC0415
+        from openapi_schema_validator import OAS31Validator  # noqa: PLC0415
+        from referencing import Registry, Resource  # noqa: PLC0415
+        from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
+
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        registry: Registry[Any] = Registry().with_resource(_DOCUMENT_URI, resource)
+        checker = FormatChecker([])
+        for name, check in _FORMATS.items():
+            checker.checks(name, raises=ValueError)(check)
+        return OAS31Validator, registry, checker
+
+    def validator(schema: Mapping[str, Any]) -> Any:
+        kind, registry, checker = made()
+        return kind(schema, registry=registry, format_checker=checker)
+
+    return validator
+
+
 @cache
 def contract() -> _Contract:
     """docs/openapi.yaml, loaded and compiled on first use (once per process)."""
-    document = _inline(yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8")))
-    registry: Registry[Any] = Registry().with_resource(
-        _DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
-    )
-    formats = _formats()
+    # libyaml's loader where PyYAML has it: the pure-Python one takes 70 ms on this document.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = _inline(yaml.load(SPEC_FILE.read_text(encoding="utf-8"), Loader=loader))
+    thorough_validator = _thorough_validators(document)
     quick_formats = {name: _verdict(check) for name, check in _FORMATS.items()}
 
     checks: dict[int, SchemaCheck] = {}  # by id: _inline shares one object per $ref
@@ -364,8 +389,7 @@ def contract() -> _Contract:
             return fastjsonschema.compile(dict(schema), handlers=handlers, formats=quick_formats)
 
         if id(schema) not in checks:
-            thorough = OAS31Validator(schema, registry=registry, format_checker=formats)
-            checks[id(schema)] = SchemaCheck(compile_quick, thorough)
+            checks[id(schema)] = SchemaCheck(compile_quick, partial(thorough_validator, schema))
         return checks[id(schema)]
 
     paths = {**document["paths"], **_fallback(document)}
@@ -476,7 +500,12 @@ def _fail(reply: Reply, problem: str) -> NoReturn:
 
 
 def _schema_line(error: Exception) -> str:
-    if not isinstance(error, SchemaError):
+    from jsonschema.exceptions import (  # type: ignore[import-untyped]  # noqa: PLC0415
+        ValidationError,
+        best_match,
+    )
+
+    if not isinstance(error, ValidationError):
         return str(error)
     best = best_match([error])
     return f"at {best.json_path}: {best.message}"
