@@ -146,6 +146,19 @@ def test_a_line_of_a_twenty_line_order_may_still_be_set(shop: Shop) -> None:
     assert amended["total"] == "22.00"
 
 
+@pytest.mark.rule("O9", "O1")
+def test_a_twentieth_line_may_be_added_to_a_nineteen_line_order(shop: Shop) -> None:
+    skus = [shop.add_product(price="1.00") for _ in range(20)]
+    order = shop.placed_order([(sku, 1) for sku in skus[:19]])
+
+    amended = body_of(shop.set_line(order["id"], skus[19], 2), 200)
+
+    assert len(amended["lines"]) == 20
+    assert line_of(skus[19], 2, "1.00") in amended["lines"]
+    assert amended["total"] == "21.00"
+    assert shop.order(order["id"]) == amended
+
+
 # --- DELETE: removing a line ----------------------------------------------------------------
 
 

@@ -124,3 +124,21 @@ def test_cancelling_returns_every_reserved_unit_exactly_once(
     with unchanged(shop, orders=[cancelled]):
         expect_problem(shop.act(action, amended), 409, "invalid-state")
     assert [shop.stock_of(sku) for sku in (pen, ink, pad)] == [50, 50, 50]
+
+
+@pytest.mark.rule("O7", "http")
+def test_the_order_list_filtered_by_status_holds_exactly_the_orders_in_it(shop: Shop) -> None:
+    """``GET /orders?customer_id=&status=``: one order of the customer in each state, so a
+    filter that is ignored, or that matches the wrong state, shows."""
+    customer = shop.new_customer()
+    sku = shop.add_product(price="10.00", stock=STOCK)
+    in_state = {
+        state: shop.move_to(shop.placed_order([(sku, 1)], customer), state)
+        for state in ORDER_STATES
+    }
+
+    for state, order in in_state.items():
+        listed = body_of(shop.list_orders(customer_id=customer, status=state), 200)["orders"]
+        assert listed == [order], state
+    every = body_of(shop.list_orders(customer_id=customer), 200)["orders"]
+    assert [o["id"] for o in every] == [o["id"] for o in reversed(in_state.values())]
