@@ -66,7 +66,11 @@ def _command(argv: Sequence[str] | None) -> int:
     if args.command == "serve":
         _serve(args.variant, args.host, args.port, args.database_url)
     if args.command == "compare":
-        return compare.run(args)
+        try:
+            return compare.run(args)
+        except variants.UnknownVariantError as unknown:
+            print(f"kata: {unknown}", file=sys.stderr)
+            return 2
     return workshop.run(args)
 
 

@@ -12,6 +12,7 @@ built-ins, so a participant's half-done refactoring never turns the default test
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import json
@@ -46,6 +47,21 @@ class AppFactory(Protocol):
 
 class UnknownVariantError(LookupError):
     """No variant of that name is registered."""
+
+    def __init__(self, name: str, reason: str | None = None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.reason = reason
+
+    def __str__(self) -> str:
+        """What a user reads: the name, the names that exist, and the closest of them."""
+        name = self.name
+        if self.reason is not None:
+            return f"{name}: {self.reason}"
+        known = names(workspaces=True)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"no variant or workspace {name} (known: {', '.join(known)}){hint}"
 
 
 @dataclass(frozen=True)
@@ -181,7 +197,7 @@ def load_workshop_package() -> None:
         WORKSHOP_PACKAGE, folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
     if spec is None or spec.loader is None:
-        raise UnknownVariantError(f"no workshop package in {folder}")
+        raise UnknownVariantError(WORKSHOP_PACKAGE, f"no workshop package in {folder}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[WORKSHOP_PACKAGE] = module
     spec.loader.exec_module(module)

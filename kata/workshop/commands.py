@@ -47,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
     """Carry out ``kata check`` or ``kata exercise ...``; the exit code (2: refused)."""
     try:
         return _run(args)
-    except variants.UnknownVariantError as unknown:
-        known = ", ".join(variants.names(workspaces=True))
-        print(f"kata: no variant or workspace {unknown} (known: {known})", file=sys.stderr)
-    except (exercises.UnknownExerciseError, workspace.WorkspaceRefusedError) as refused:
+    except (
+        variants.UnknownVariantError,
+        exercises.UnknownExerciseError,
+        workspace.WorkspaceRefusedError,
+    ) as refused:
         print(f"kata: {refused}", file=sys.stderr)
     return 2
 
