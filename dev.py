@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,7 +57,12 @@ def setup() -> None:
 def serve(args: list[str]) -> int:
     if not args or args[0].startswith("-"):
         args = [DEFAULT_VARIANT, *args]
-    return subprocess.call([str(BIN / "kata"), "serve", *args], cwd=ROOT)
+    server = subprocess.Popen([str(BIN / "kata"), "serve", *args], cwd=ROOT)
+    # Ctrl-C reaches the server too (one process group): it stops with a line of its own and
+    # exits 0. This process only waits for it, so it prints no traceback of its own. (Ignored
+    # only after the start: the server would inherit an ignored SIGINT.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return server.wait()
 
 
 def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
