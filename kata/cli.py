@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from sqlalchemy.engine import make_url
 
 from kata import startup, variants
+from kata.clihelp import with_examples
 from kata.compare import command as compare
 from kata.workshop import commands as workshop
 
@@ -86,14 +87,35 @@ def _listed(*, built_in_only: bool) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kata", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="kata",
+        description="List the variants, serve one over HTTP, compare them, run the workshop.",
+        **with_examples("kata serve transaction_script", "kata exercise list"),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("variants", help="list the variants, then the workspaces")
+    listing = commands.add_parser(
+        "variants",
+        help="list the variants, then the workspaces",
+        **with_examples("kata variants", "kata variants --built-in"),
+    )
     listing.add_argument(
         "--built-in", action="store_true", help="only the built-in variants' names (for scripts)"
     )
-    compare.add_arguments(commands.add_parser("compare", help="measure the variants side by side"))
-    serve = commands.add_parser("serve", help="serve one variant or workspace over HTTP")
+    compare.add_arguments(
+        commands.add_parser(
+            "compare",
+            help="measure the variants side by side",
+            **with_examples("kata compare --no-tests", "kata compare --html report.html"),
+        )
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="serve one variant or workspace over HTTP",
+        **with_examples(
+            "kata serve transaction_script",
+            "kata serve hexagonal --port 9000 --database-url sqlite:///var/demo.sqlite3",
+        ),
+    )
     serve.add_argument("variant", choices=variants.names(workspaces=True))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")

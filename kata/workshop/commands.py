@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kata import variants
+from kata.clihelp import with_examples
 from kata.workshop import exercises, styles, workspace
 
 if TYPE_CHECKING:
@@ -26,19 +27,48 @@ if TYPE_CHECKING:
 
 def add_commands(commands: SubCommands) -> None:
     """Add ``check`` and ``exercise`` to the ``kata`` command's sub-commands."""
-    check = commands.add_parser("check", help="check a variant against a style's contracts")
+    check = commands.add_parser(
+        "check",
+        help="check a variant against a style's contracts",
+        **with_examples("kata check aggregate", "kata check mine --style hexagonal"),
+    )
     check.add_argument("name", help="a variant or a workspace")
     check.add_argument("--style", choices=styles.STYLES, help="default: the one NAME is held to")
-    exercise = commands.add_parser("exercise", help="the workshop's exercises")
+    exercise = commands.add_parser(
+        "exercise",
+        help="the workshop's exercises",
+        **with_examples("kata exercise list", "kata exercise show 02"),
+    )
     actions = exercise.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="list the exercises")
-    actions.add_parser("show", help="print an exercise's README").add_argument("number")
-    start = actions.add_parser("start", help="copy a variant into a workspace of your own")
+    actions.add_parser(
+        "list",
+        help="list the exercises",
+        **with_examples("kata exercise list", "kata exercise list | head"),
+    )
+    actions.add_parser(
+        "show",
+        help="print an exercise's README",
+        **with_examples("kata exercise show 02", "kata exercise show 06"),
+    ).add_argument("number")
+    start = actions.add_parser(
+        "start",
+        help="copy a variant into a workspace of your own",
+        **with_examples(
+            "kata exercise start 02 --from transaction_script --name mine",
+            "kata exercise start 04 --from transaction_script --name model --style domain_model",
+        ),
+    )
     start.add_argument("number")
     start.add_argument("--from", dest="origin", required=True, choices=variants.names())
     start.add_argument("--name", required=True, help="the workspace's name (an identifier)")
     start.add_argument("--style", choices=styles.STYLES, help="contracts to meet (default: --from)")
-    run = actions.add_parser("check", help="run an exercise's tests, the suite and the contracts")
+    run = actions.add_parser(
+        "check",
+        help="run an exercise's tests, the suite and the contracts",
+        **with_examples(
+            "kata exercise check 02 --variant mine", "kata exercise check 04 --variant model"
+        ),
+    )
     run.add_argument("number")
     run.add_argument("--variant", required=True, help="a variant or a workspace")
 
