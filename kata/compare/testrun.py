@@ -47,7 +47,7 @@ def _shared_suite(names: list[str], root: Path) -> dict[str, SuiteResult]:
     chosen = [arg for name in names for arg in ("--variant", name)]
     cases = _pytest(root, ["tests/acceptance", "-n", "auto", *chosen])[0]
     return {
-        name: _summary([case for case in cases if f"[{name}-sqlite" in case.name]) for name in names
+        name: summary([case for case in cases if f"[{name}-sqlite" in case.name]) for name in names
     }
 
 
@@ -56,7 +56,7 @@ def _own_suite(name: str, root: Path) -> SuiteResult | None:
     if not folder.is_dir():
         return None
     cases, wall = _pytest(root, [str(folder.relative_to(root))])
-    return replace(_summary(cases), seconds=wall)
+    return replace(summary(cases), seconds=wall)
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,10 @@ class Case:
     name: str
     outcome: str  # "passed", "failed" or "skipped"
     seconds: float
+    module: str = ""  # dotted, as junit's classname: "tests.acceptance.test_products"
 
 
-def _summary(cases: list[Case]) -> SuiteResult:
+def summary(cases: list[Case]) -> SuiteResult:
     def count(outcome: str) -> int:
         return sum(1 for case in cases if case.outcome == outcome)
 
@@ -89,14 +90,20 @@ def _pytest(root: Path, args: list[str]) -> tuple[list[Case], float]:
             check=False,
         )
         wall = time.perf_counter() - started
-        return _cases(junit), wall
+        return read_junit(junit), wall
 
 
-def _cases(junit: Path) -> list[Case]:
+def read_junit(junit: Path) -> list[Case]:
+    """The test cases a pytest ``--junitxml`` file records, with their outcomes."""
     if not junit.exists():
         return []  # pytest did not even start: every count stays 0, which the report shows
     return [
-        Case(case.get("name", ""), _outcome(case), float(case.get("time", "0")))
+        Case(
+            case.get("name", ""),
+            _outcome(case),
+            float(case.get("time", "0")),
+            case.get("classname", ""),
+        )
         for case in ET.parse(junit).getroot().iter("testcase")
     ]
 

@@ -15,10 +15,13 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kata import variants
 from kata.clihelp import with_examples
+from kata.compare import testrun
 from kata.workshop import exercises, styles, workspace
 
 if TYPE_CHECKING:
@@ -146,12 +149,36 @@ def check_exercise(number: str, name: str) -> int:
     if name not in variants.names(workspaces=True):
         raise variants.UnknownVariantError(name)
     print(f"kata: exercise {exercise.number} ({exercise.title}) on {name}", flush=True)
-    command = exercise_pytest(exercise.number, [name])
-    tests = subprocess.call(command, cwd=variants.REPO_ROOT, env=sqlite_only())
+    with tempfile.TemporaryDirectory() as folder:
+        junit = Path(folder) / "junit.xml"
+        command = [*exercise_pytest(exercise.number, [name]), f"--junitxml={junit}"]
+        tests = subprocess.call(command, cwd=variants.REPO_ROOT, env=sqlite_only())
+        cases = testrun.read_junit(junit)
     contracts = check_contracts(name, None)
-    outcome = "passed" if tests == contracts == 0 else "FAILED"
-    print(f"\nkata: exercise {exercise.number} on {name}: {outcome}")
-    return 0 if outcome == "passed" else 1
+    print(totals(exercise.number, name, cases, contracts))
+    return 0 if tests == contracts == 0 else 1
+
+
+def totals(number: str, name: str, cases: list[testrun.Case], contracts: int) -> str:
+    """The three results apart (the exercise's tests, the shared suite, the contracts) and a
+    one-line verdict naming what failed."""
+    shared = testrun.summary([c for c in cases if c.module.startswith("tests.acceptance")])
+    own = testrun.summary([c for c in cases if not c.module.startswith("tests.acceptance")])
+    parts = {
+        "the exercise's tests": (own, own.failed == 0 and own.passed > 0),
+        "the shared suite": (shared, shared.failed == 0 and shared.passed > 0),
+    }
+    lines = [f"\nkata: exercise {number} on {name}"]
+    lines += [
+        f"  {label:22} {result.passed:4} passed {result.failed:4} failed {result.skipped:4} skipped"
+        for label, (result, _) in parts.items()
+    ]
+    lines.append(f"  {'the contracts':22} {'kept' if contracts == 0 else 'BROKEN (see above)'}")
+    failed = [label for label, (_, ok) in parts.items() if not ok]
+    failed += [] if contracts == 0 else ["the contracts"]
+    verdict = "passed" if not failed else "FAILED: " + ", ".join(failed)
+    lines.append(f"kata: exercise {number} on {name}: {verdict}")
+    return "\n".join(lines)
 
 
 def exercise_pytest(number: str, names: list[str]) -> list[str]:
