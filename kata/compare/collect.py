@@ -7,7 +7,9 @@ depend on what an earlier run left behind.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from kata import variants
 from kata.compare.cost import Cost, measure, prepare_app
@@ -42,6 +44,8 @@ class Comparison:
     variants: list[VariantFigures]
     latency: list[Latency]  # benchmarks.latency: the built-ins against a floor, in this run
     contention: Contention | None  # benchmarks.contention, as last recorded
+    # Variants (participants' workspaces, mid-edit) that do not load: "FILE:LINE: message".
+    unloadable: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -56,6 +60,11 @@ class Comparison:
 
 
 def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
+    """Every figure of every variant of ``names`` that loads; one that does not (a syntax
+    error, an import error, an app that fails at start) is named with the reason, and the
+    others are compared as if it were not there."""
+    unloadable = {name: error for name in names if (error := load_error(name))}
+    names = [name for name in names if name not in unloadable]
     tests = run_tests(names, ROOT) if with_tests else {}
     changes = _change_costs()
     figures = [_figures(name, rounds, tests.get(name), changes.get(name, {})) for name in names]
@@ -68,7 +77,36 @@ def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
         figures,
         measure_latency(names),
         recorded_contention(),
+        unloadable,
     )
+
+
+def load_error(name: str) -> str | None:
+    """None if variant ``name`` imports and starts; else where and why it does not."""
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            app = variants.create_app(name, f"sqlite:///{folder}/probe.sqlite3")
+        except Exception as error:  # a participant's half-done edit may raise anything
+            return _where(error, variants.source_dir(name))
+        variants.close_app(app)
+    return None
+
+
+def _where(error: Exception, folder: Path) -> str:
+    """``FILE:LINE: message`` for ``error``, at its deepest frame inside ``folder``."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{_shown(Path(error.filename))}:{error.lineno}: {error.msg}"
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [f for f in frames if Path(f.filename).resolve().is_relative_to(folder.resolve())]
+    frame = (inside or frames)[-1]
+    return f"{_shown(Path(frame.filename))}:{frame.lineno}: {type(error).__name__}: {error}"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository where it lies inside it."""
+    resolved = path.resolve()
+    root = variants.REPO_ROOT.resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
 
 
 def _figures(

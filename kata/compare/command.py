@@ -41,6 +41,8 @@ def run(arguments: argparse.Namespace) -> int:
     names = arguments.variant or variants.names(workspaces=not arguments.built_in)
     started = time.perf_counter()
     comparison = collect(names, arguments.rounds, with_tests=not arguments.no_tests)
+    for name, error in comparison.unloadable.items():
+        print(f"kata compare: {name} does not load: {error}")
     print(table(STABLE, stable_rows(comparison)))
     print()
     print(table(MEASURED, measured_rows(comparison)))

@@ -71,7 +71,12 @@ def _table(header: list[str], rows: list[list[str]], raw: bool = False) -> str:
 def _summary(comparison: Comparison) -> str:
     stable = _table(STABLE, stable_rows(comparison))
     measured = _table(MEASURED, measured_rows(comparison))
-    return f"<h2>Summary</h2>{stable}{measured}"
+    unloadable = "".join(
+        f"<li class='broken'>{escape(name)} does not load: <code>{escape(why)}</code></li>"
+        for name, why in comparison.unloadable.items()
+    )
+    listed = f"<ul>{unloadable}</ul>" if unloadable else ""
+    return f"<h2>Summary</h2>{listed}{stable}{measured}"
 
 
 def _place(path: str, line: int) -> str:

@@ -47,8 +47,12 @@ def _measured(text: str) -> str:
 
 
 def _summary(comparison: Comparison) -> str:
+    unloadable = [
+        f"- **{name}** does not load: `{why}`" for name, why in comparison.unloadable.items()
+    ]
     return "\n".join([
         "\n## Summary\n",
+        *unloadable,
         _table(STABLE, stable_rows(comparison)),
         "",
         _measured(_table(MEASURED, measured_rows(comparison))),
