@@ -17,9 +17,11 @@ import signal
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,10 @@ WAIT_SECONDS = 60.0  # the bound on anything the tests wait for
 
 PRODUCTS = {"FAULT-A": ("7.50", 40), "FAULT-B": ("12.00", 30), "FAULT-C": ("30.25", 25)}
 CLIENTS = 8
-KILL_AFTER_ANSWERS = 160  # answered requests before the SIGKILL: well into the load
+KILL_AFTER_ANSWERS = 120  # answered requests before each SIGKILL: well into the load
+KILLS = 2  # the second load runs on a database recovered from the first crash
 ROUNDS_ON_TWO_SERVERS = 12  # orders each client tries to place on the two servers
+RACED_KEYS = 6  # placements sent with one key to both servers at once
 # A 409 that says nothing changed: the answers a client may get under contention.
 NOTHING_CHANGED = {"insufficient-stock", "concurrent-modification"}
 LOST = (OSError, http.client.HTTPException)  # a connection refused, reset or cut mid-answer
@@ -76,6 +80,7 @@ class _Ledger:
     known: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> last answered order
     unsure: set[str] = field(default_factory=set)  # orders whose last change lost its answer
     keyed: dict[str, tuple[dict[str, Any], Reply]] = field(default_factory=dict)  # key -> 201
+    keys_lost: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> body, no answer
     restocked: Counter[str] = field(default_factory=Counter)  # answered 200
     maybe_restocked: Counter[str] = field(default_factory=Counter)  # answer lost
     lost: list[str] = field(default_factory=list)
@@ -106,12 +111,12 @@ def _shop(clients: list[_Client], ledger: _Ledger, number: int, rounds: int | No
     ``rounds`` orders, or until a request loses its answer or ``ledger.stop`` is set.
     Requests go to the servers in turn."""
     pick = random.Random(number)  # each client's own, fixed sequence of choices
-    turn = iter(range(1_000_000))
+    turn = itertools.count()
 
     def next_client() -> _Client:
         return clients[next(turn) % len(clients)]
 
-    for round_number in range(rounds if rounds is not None else 1_000_000):
+    for round_number in range(rounds) if rounds is not None else itertools.count():
         if ledger.stop.is_set():
             return
         order_id = None
@@ -135,7 +140,13 @@ def _place(client: _Client, ledger: _Ledger, pick: random.Random, customer: str)
         "lines": [{"sku": s, "quantity": pick.randint(1, 3)} for s in skus],
     }
     key = f"key-{customer}" if pick.random() < 0.5 else None
+    if key:
+        with ledger.lock:
+            ledger.keys_lost[key] = body  # until its answer arrives
     reply = client.call("POST", "/orders", body, {"Idempotency-Key": key} if key else None)
+    if key:
+        with ledger.lock:
+            del ledger.keys_lost[key]
     if not ledger.saw(reply, 201, 409):
         return None
     order: dict[str, Any] = reply.json()
@@ -155,7 +166,9 @@ def _read_back(client: _Client, ledger: _Ledger, order_id: str) -> None:
             ledger.unexpected.append(f"read back differs: {reply}")
 
 
-def _follow_up(next_client: Any, ledger: _Ledger, pick: random.Random, order_id: str) -> None:
+def _follow_up(
+    next_client: Callable[[], _Client], ledger: _Ledger, pick: random.Random, order_id: str
+) -> None:
     """Change the order the way a shop's customers and payment provider do."""
     order = ledger.known[order_id]
     choice = pick.random()
@@ -184,24 +197,27 @@ def _follow_up(next_client: Any, ledger: _Ledger, pick: random.Random, order_id:
 
 
 def _restock(client: _Client, ledger: _Ledger, pick: random.Random) -> None:
-    sku = pick.choice(sorted(PRODUCTS))
+    sku, quantity = pick.choice(sorted(PRODUCTS)), pick.randint(1, 5)
     with ledger.lock:
-        ledger.maybe_restocked[sku] += 1  # until its answer arrives
-    reply = client.call("POST", f"/products/{sku}/restock", {"quantity": 1})
+        ledger.maybe_restocked[sku] += quantity  # until its answer arrives
+    reply = client.call("POST", f"/products/{sku}/restock", {"quantity": quantity})
     done = ledger.saw(reply, 200, 409)
     with ledger.lock:
-        ledger.maybe_restocked[sku] -= 1
+        ledger.maybe_restocked[sku] -= quantity
         if done:
-            ledger.restocked[sku] += 1
+            ledger.restocked[sku] += quantity
 
 
 @contextmanager
-def _running(clients: list[_Client], ledger: _Ledger, rounds: int | None) -> Iterator[None]:
-    """The shop's clients at work in threads; on leaving, waited for (told to stop first if
-    they have no number of ``rounds`` to play)."""
+def _running(
+    clients: list[_Client], ledger: _Ledger, rounds: int | None, first: int = 0
+) -> Iterator[None]:
+    """The shop's clients, numbered from ``first``, at work in threads; on leaving, waited for
+    (told to stop first if they have no number of ``rounds`` to play)."""
+    ledger.stop.clear()
     threads = [
         threading.Thread(target=_shop, args=(clients, ledger, number, rounds), daemon=True)
-        for number in range(CLIENTS)
+        for number in range(first, first + CLIENTS)
     ]
     for thread in threads:
         thread.start()
@@ -305,11 +321,53 @@ def _assert_nothing_lost(client: _Client, ledger: _Ledger) -> None:
 
 
 def _assert_keys_replay(client: _Client, ledger: _Ledger) -> None:
-    """A key answered 201 answers the same again: status, body and Location."""
+    """A key answered 201 answers the same again: status, body and Location. A key whose
+    answer was lost in the crash is bound iff its order was committed: its replay answers
+    that order, and never places a second one."""
     for key, (body, first) in ledger.keyed.items():
         again = client.call("POST", "/orders", body, {"Idempotency-Key": key})
         assert (again.status, again.json()) == (201, first.json()), again
         assert again.headers.get("location") == first.headers.get("location"), again
+    for key, body in ledger.keys_lost.items():
+        customer = f"/orders?customer_id={body['customer_id']}"
+        committed = [order["id"] for order in client.call("GET", customer).json()["orders"]]
+        again = client.call("POST", "/orders", body, {"Idempotency-Key": key})
+        assert again.status in (201, 409), again
+        if committed:
+            assert (again.status, again.json()["id"]) == (201, committed[0]), (committed, again)
+        after = client.call("GET", customer).json()["orders"]
+        assert len(after) == (1 if again.status == 201 else 0), (after, again)
+
+
+def _assert_one_order_per_key(clients: list[_Client], ledger: _Ledger) -> None:
+    """One Idempotency-Key sent at the same moment to every server: one order at most, and
+    every 201 answers that order; the others wait for it or answer 409
+    concurrent-modification (spec section 6)."""
+    start_together = threading.Barrier(len(clients))
+    restock = {"quantity": RACED_KEYS}  # enough for every key, whatever the load left
+    if ledger.saw(clients[0].call("POST", "/products/FAULT-A/restock", restock), 200):
+        ledger.restocked["FAULT-A"] += RACED_KEYS
+
+    def place(client: _Client, key: str, body: dict[str, Any]) -> Reply:
+        start_together.wait(WAIT_SECONDS)
+        return client.call("POST", "/orders", body, {"Idempotency-Key": key})
+
+    every_placed: set[str] = set()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        for number in range(RACED_KEYS):
+            customer = f"racer-{number}"
+            body = {"customer_id": customer, "lines": [{"sku": "FAULT-A", "quantity": 1}]}
+            replies = list(pool.map(place, clients, repeat(customer), repeat(body)))
+            for reply in replies:
+                ledger.saw(reply, 201, 409)
+            placed = {reply.json()["id"] for reply in replies if reply.status == 201}
+            listed = clients[0].call("GET", f"/orders?customer_id={customer}").json()["orders"]
+            assert {order["id"] for order in listed} == placed, (listed, replies)
+            assert len(placed) <= 1, replies
+            for order in listed:
+                ledger.known[order["id"]] = order
+            every_placed |= placed
+    assert every_placed, "no key placed its order on either server"
 
 
 def _assert_no_500(*servers: KataServer) -> None:
@@ -332,22 +390,31 @@ def test_a_server_killed_mid_load_loses_nothing_it_answered(
     the same database. Catches: an answer given before its commit (an order or change answered
     and then gone), a change committed without its event or an event without its change
     (not one transaction), stock moved by a change that was not committed, an idempotency key
-    not kept across the restart, a 500 under load or after the crash."""
-    ledger = _Ledger(answers_to_count=KILL_AFTER_ANSWERS)
+    not kept across the restart, a key bound apart from its order (a lost answer's replay
+    placing a second order), a database left by the crash that the next load cannot use,
+    a 500 under load or after the crash. Killed twice: the second load runs on what the
+    first crash left."""
+    ledger = _Ledger()
     with fresh_database(backend, tmp_path) as url, ExitStack() as servers:
-        killed = servers.enter_context(KataServer(variant, url))
-        _register_products(_Client(killed.url))
-        with _running([_Client(killed.url)], ledger, rounds=None):
-            assert ledger.enough_answers.wait(WAIT_SECONDS), ledger
-            killed.stop(by=signal.SIGKILL)
-        assert killed.process.returncode == -signal.SIGKILL
-        assert ledger.lost, "no client saw the server go"
+        started = [servers.enter_context(KataServer(variant, url))]
+        _register_products(_Client(started[0].url))
+        for kill in range(KILLS):
+            killed = started[-1]
+            ledger.answers_to_count = ledger.answered + KILL_AFTER_ANSWERS
+            ledger.enough_answers.clear()
+            lost_before = len(ledger.lost)
+            with _running([_Client(killed.url)], ledger, rounds=None, first=kill * CLIENTS):
+                assert ledger.enough_answers.wait(WAIT_SECONDS), ledger
+                killed.stop(by=signal.SIGKILL)
+            assert killed.process.returncode == -signal.SIGKILL
+            assert len(ledger.lost) > lost_before, "no client saw the server go"
+            # The next load, or the checks, on a database the crash left as it was.
+            started.append(servers.enter_context(KataServer(variant, url)))
 
-        restarted = servers.enter_context(KataServer(variant, url))
-        client = _Client(restarted.url)
+        client = _Client(started[-1].url)
         _assert_nothing_lost(client, ledger)
         _assert_keys_replay(client, ledger)
-        _assert_no_500(killed, restarted)
+        _assert_no_500(*started)
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -360,7 +427,8 @@ def test_two_servers_on_one_database_keep_stock_and_events_consistent(
     products. Catches: state cached in a process (a read on the other server that does not see
     a committed order, stock decided from a stale copy: oversold or not returned), a lock that
     only holds within one process, seqs that two processes hand out twice or out of order, a
-    conflict between the processes answered 500."""
+    conflict between the processes answered 500, one Idempotency-Key placing an order on
+    each server."""
     ledger = _Ledger()
     with fresh_database(backend, tmp_path) as url, ExitStack() as servers:
         first = servers.enter_context(KataServer(variant, url))
@@ -371,6 +439,7 @@ def test_two_servers_on_one_database_keep_stock_and_events_consistent(
             pass
         assert ledger.lost == [], ledger.lost
         assert ledger.answered > CLIENTS * ROUNDS_ON_TWO_SERVERS, ledger.answered
+        _assert_one_order_per_key(clients, ledger)
         for client in clients:
             _assert_nothing_lost(client, ledger)
         _assert_keys_replay(clients[1], ledger)
