@@ -372,6 +372,33 @@ def _assert_one_order_per_key(clients: list[_Client], ledger: _Ledger) -> None:
                 ledger.known[order["id"]] = order
             every_placed |= placed
     assert every_placed, "no key placed its order on either server"
+    for order_id in sorted(every_placed):
+        _assert_one_cancellation_wins(clients, ledger, order_id)
+
+
+def _assert_one_cancellation_wins(clients: list[_Client], ledger: _Ledger, order_id: str) -> None:
+    """A customer's cancellation on one server racing a failed payment on the other: one
+    wins, the other gets 409 invalid-state (or concurrent-modification); the stock comes back
+    once, which ``_assert_nothing_lost`` checks (spec section 6)."""
+    start_together = threading.Barrier(2)
+    failed = {"payment_id": f"fail-{order_id}", "order_id": order_id, "outcome": "failed"}
+    failed["amount"] = ledger.known[order_id]["total"]
+    requests = [
+        (clients[0], f"/orders/{order_id}/cancellation", {}),
+        (clients[-1], "/payment-events", failed),
+    ]
+
+    def send(client: _Client, path: str, body: dict[str, Any]) -> Reply:
+        start_together.wait(WAIT_SECONDS)
+        return client.call("POST", path, body)
+
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda request: send(*request), requests))
+    winners = [reply for reply in replies if reply.status == 200]
+    losers = [reply.problem for reply in replies if reply.status == 409]
+    assert len(winners) == 1, replies
+    assert losers in (["invalid-state"], ["concurrent-modification"]), replies
+    ledger.known[order_id] = winners[0].json()
 
 
 def _assert_no_500(*servers: KataServer) -> None:
