@@ -38,13 +38,13 @@ WAIT_SECONDS = 60.0  # the bound on anything the tests wait for
 
 PRODUCTS = {"FAULT-A": ("7.50", 40), "FAULT-B": ("12.00", 30), "FAULT-C": ("30.25", 25)}
 CLIENTS = 8
-KILL_AFTER_ANSWERS = 120  # answered requests before each SIGKILL: well into the load
+KILL_AFTER_ANSWERS = 100  # answered requests before each SIGKILL: well into the load
 # How each load ends, and the exit status that says so: killed outright, then (on the
 # database that kill left) a SIGTERM, which stops the server within 5 seconds under load too.
 STOPPED_BY = ((signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 0))
 UNTIL_KILLED = 1_000_000  # rounds: more than a client plays before the kill
 ROUNDS_WHILE_STARTING = 5  # at most, on the first server while the second starts
-ROUNDS_ON_TWO_SERVERS = 12  # orders each client tries to place on the two servers
+ROUNDS_ON_TWO_SERVERS = 10  # orders each client tries to place on the two servers
 RACED_KEYS = 6  # placements sent with one key to both servers at once
 # A 409 that says nothing changed: the answers a client may get under contention.
 NOTHING_CHANGED = {"insufficient-stock", "concurrent-modification"}
@@ -87,6 +87,7 @@ class _Ledger:
     keys_lost: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> body, no answer
     restocked: Counter[str] = field(default_factory=Counter)  # answered 200
     maybe_restocked: Counter[str] = field(default_factory=Counter)  # answer lost
+    tailed: list[dict[str, Any]] = field(default_factory=list)  # events as a reader saw them
     lost: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
 
@@ -109,10 +110,13 @@ def _register_products(client: _Client) -> None:
         assert client.call("POST", "/products", body).status == 201
 
 
-def _shop(clients: list[_Client], ledger: _Ledger, number: int, rounds: int) -> None:
+def _shop(
+    clients: list[_Client], ledger: _Ledger, number: int, rounds: int, *, tails: bool
+) -> None:
     """One client: place orders (half of them with an Idempotency-Key), read each back from
     the next server, then amend, pay, fail to pay, cancel or leave it, and restock now and then;
-    ``rounds`` orders, or until a request loses its answer or ``ledger.stop`` is set.
+    ``rounds`` orders, or until a request loses its answer or ``ledger.stop`` is set. One
+    client also ``tails`` the events after each round, as a consumer of the outbox does.
     Requests go to the servers in turn."""
     pick = random.Random(number)  # each client's own, fixed sequence of choices
     turn = itertools.count()
@@ -131,6 +135,8 @@ def _shop(clients: list[_Client], ledger: _Ledger, number: int, rounds: int) -> 
                 _follow_up(next_client, ledger, pick, order_id)
             if pick.random() < 0.2:
                 _restock(next_client(), ledger, pick)
+            if tails:
+                _tail(next_client(), ledger)
         except LOST as error:
             with ledger.lock:
                 ledger.lost.append(f"client {number}: {error!r}")
@@ -220,7 +226,12 @@ def _running(
     on leaving, waited for (told to stop first if ``then_stop``)."""
     ledger.stop.clear()
     threads = [
-        threading.Thread(target=_shop, args=(clients, ledger, number, rounds), daemon=True)
+        threading.Thread(
+            target=_shop,
+            args=(clients, ledger, number, rounds),
+            kwargs={"tails": number == first},
+            daemon=True,
+        )
         for number in range(first, first + CLIENTS)
     ]
     for thread in threads:
@@ -241,16 +252,23 @@ def _running(
 # --- what must hold once the dust settles: checked with reads only --------------------------
 
 
-def _all_events(client: _Client) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
+def _tail(client: _Client, ledger: _Ledger) -> None:
+    """Read the events after the last one read, to the end, as an outbox consumer does. If
+    seqs were not in commit order, an event committed late with a lower seq would be passed
+    over for good."""
     while True:
-        after = events[-1]["seq"] if events else 0
+        after = ledger.tailed[-1]["seq"] if ledger.tailed else 0
         reply = client.call("GET", f"/events?after={after}&limit=500")
-        assert reply.status == 200, reply
-        page = reply.json()["events"]
-        if not page:
-            return events
-        events += page
+        if not ledger.saw(reply, 200) or not reply.json()["events"]:
+            return
+        ledger.tailed += reply.json()["events"]
+
+
+def _all_events(client: _Client) -> list[dict[str, Any]]:
+    everything = _Ledger()
+    _tail(client, everything)
+    assert everything.unexpected == [], everything.unexpected
+    return everything.tailed
 
 
 def _lines_of(order: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -288,6 +306,8 @@ def _assert_nothing_lost(client: _Client, ledger: _Ledger) -> None:
     events = _all_events(client)
     seqs = [event["seq"] for event in events]
     assert all(earlier < later for earlier, later in itertools.pairwise(seqs)), seqs
+    _tail(client, ledger)
+    assert ledger.tailed == events, "a reader following the events missed some, or saw others"
     history: dict[str, list[dict[str, Any]]] = {}
     for event in events:
         history.setdefault(event["order_id"], []).append(event)
