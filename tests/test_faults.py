@@ -113,7 +113,8 @@ def _shop(
     """One client: place orders (half of them with an Idempotency-Key), read each back from
     the next server, then amend, pay, fail to pay, cancel or leave it, and restock now and then;
     ``rounds`` orders, or until a request loses its answer or ``ledger.stop`` is set. One
-    client also ``tails`` the events after each round, as a consumer of the outbox does.
+    client also ``tails`` the events after each round, as a consumer of the outbox does, and
+    looks at the stock, which must never be seen below zero.
     Requests go to the servers in turn."""
     pick = random.Random(number)  # each client's own, fixed sequence of choices
     turn = itertools.count()
@@ -133,6 +134,7 @@ def _shop(
                 _restock(next_client(), ledger, pick)
             if tails:
                 _tail(next_client(), ledger)
+                _watch_stock(next_client(), ledger)
         except LOST as error:
             with ledger.lock:
                 ledger.lost.append(f"client {number}: {error!r}")
@@ -264,6 +266,15 @@ def _tail(client: _Client, ledger: _Ledger) -> None:
         ledger.tailed += reply.json()["events"]
 
 
+def _watch_stock(client: _Client, ledger: _Ledger) -> None:
+    reply = client.call("GET", "/products")
+    if ledger.saw(reply, 200):
+        below_zero = [product for product in reply.json()["products"] if product["stock"] < 0]
+        if below_zero:
+            with ledger.lock:
+                ledger.unexpected.append(f"stock below zero under load: {below_zero}")
+
+
 def _all_events(client: _Client) -> list[dict[str, Any]]:
     everything = _Ledger()
     _tail(client, everything)
@@ -315,9 +326,8 @@ def _assert_nothing_lost(client: _Client, ledger: _Ledger) -> None:
     listed = client.call("GET", "/orders?limit=200")
     assert listed.status == 200, listed
     orders = {order["id"]: order for order in listed.json()["orders"]}
+    # One order a round at most: ROUNDS_* and KILL_AFTER_ANSWERS keep them under 200.
     assert len(orders) < 200, "too many orders to see them all in one list: lower the load"
-    # (the load places fewer: one order a round, and ROUNDS_* and KILL_AFTER_ANSWERS keep
-    # the rounds under 200; the check above says so should they be raised)
     assert set(orders) == set(history), "orders without events, or events without an order"
     for order_id, answered in ledger.known.items():
         assert order_id in orders, f"order {order_id} was answered, then lost"
