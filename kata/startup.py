@@ -173,12 +173,30 @@ def _differences(table: Table, database: Inspector) -> list[str]:
 # --- the port -------------------------------------------------------------------------------
 
 
+_CONNECTION_LIMIT = 1000  # open connections at once (waitress's default: 100)
+_IDLE_SECONDS = 30  # a connection that sends and reads nothing this long is closed
+
+
 def listen(
     app: WSGIApplication, host: str, port: int, threads: int
 ) -> MultiSocketServer | BaseWSGIServer:
-    """A waitress server bound to ``host:port``, or :class:`CannotStart` saying why not."""
+    """A waitress server bound to ``host:port``, or :class:`CannotStart` saying why not.
+
+    Clients that open a connection and stall (half a request, answers never read) hold no
+    worker thread, but each holds one of waitress's connections: at its default limit of 100
+    a hundred of them locked everyone else out for two minutes. The limit is raised, and an
+    idle connection is closed after 30 seconds instead of 120.
+    """
     try:
-        return create_server(app, host=host, port=port, threads=threads)
+        return create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=_CONNECTION_LIMIT,
+            channel_timeout=_IDLE_SECONDS,
+            cleanup_interval=_IDLE_SECONDS // 3,
+        )
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise CannotStart(
