@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import MetaData, create_engine, delete, insert, select, text
+from sqlalchemy import ColumnElement, Engine, MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from kata import variants
@@ -56,6 +56,19 @@ def fresh_postgres_schema(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+# --- row locks seen from another connection ---------------------------------------------------
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock that is held
+
+
+def lock_row_now(engine: Engine, key: ColumnElement[Any], value: object) -> None:
+    """Lock the row where ``key == value`` from a connection of its own, asking not to wait:
+    raises ``OperationalError`` (SQLSTATE ``LOCK_NOT_AVAILABLE``) while another transaction
+    holds it (``SELECT … FOR UPDATE NOWAIT``; PostgreSQL only)."""
+    with engine.connect() as rival:
+        rival.execute(select(key).where(key == value).with_for_update(nowait=True))
 
 
 # --- a database put back to how it was: one app per variant serves many test cases ----------

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
@@ -62,7 +62,7 @@ from kata.aggregate.infrastructure.repositories import SqlOrderRepository, SqlPr
 from kata.aggregate.infrastructure.tables import products
 from kata.aggregate.infrastructure.unit_of_work import SqlUnitOfWork
 from kata.aggregate.presentation.wiring import UNITS_OF_WORK
-from tests.backends import POSTGRES_ENV, backends, fresh_database
+from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, backends, fresh_database, lock_row_now
 
 T = TypeVar("T")
 UNIT_LOGGER = "kata.aggregate.application.unit"
@@ -530,18 +530,10 @@ def test_the_products_a_placement_loads_stay_locked_until_its_unit_of_work_ends(
     with units() as placing:
         placing.products.get_many([Sku("LOCKED")], lock=True)
         with pytest.raises(OperationalError) as refused:
-            _rival_locks(postgres, "LOCKED")
-        assert getattr(refused.value.orig, "sqlstate", None) == "55P03"  # lock_not_available
-        _rival_locks(postgres, "FREE")
-    _rival_locks(postgres, "LOCKED")
-
-
-def _rival_locks(database: Database, sku: str) -> None:
-    """Lock a product's row from another connection, refused at once if it is held."""
-    with database.engine.connect() as rival:
-        rival.execute(
-            select(products.c.sku).where(products.c.sku == sku).with_for_update(nowait=True)
-        )
+            lock_row_now(postgres.engine, products.c.sku, "LOCKED")
+        assert getattr(refused.value.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+        lock_row_now(postgres.engine, products.c.sku, "FREE")
+    lock_row_now(postgres.engine, products.c.sku, "LOCKED")
 
 
 @pytest.mark.usefixtures("no_pause")

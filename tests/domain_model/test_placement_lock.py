@@ -14,16 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from kata.domain_model.domain.product import Product
 from kata.domain_model.persistence.database import Database
 from kata.domain_model.persistence.repositories import ProductRepository
 from kata.domain_model.services import catalogue
-from tests.backends import POSTGRES_ENV, fresh_database
+from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, fresh_database, lock_row_now
 
-LOCK_NOT_AVAILABLE = "55P03"
+SKU = Product.__table__.c.sku  # the column a rival locks rows by
 
 
 @pytest.fixture
@@ -41,25 +40,19 @@ def postgres(tmp_path: Path) -> Iterator[Database]:
             opened.close()
 
 
-def _rival_locks(database: Database, sku: str) -> None:
-    """Lock a product's row from another connection, refused at once if it is held."""
-    with database.engine.connect() as rival:
-        rival.execute(select(Product.sku).where(Product.sku == sku).with_for_update(nowait=True))
-
-
 def test_the_products_a_placement_loads_stay_locked_until_its_session_ends(
     postgres: Database,
 ) -> None:
     with postgres.session() as placing:
         ProductRepository(placing).get_many(["LOCKED"], lock=True)
         with pytest.raises(OperationalError) as refused:
-            _rival_locks(postgres, "LOCKED")
+            lock_row_now(postgres.engine, SKU, "LOCKED")
         assert getattr(refused.value.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
-        _rival_locks(postgres, "FREE")  # only the products it asked for
-    _rival_locks(postgres, "LOCKED")
+        lock_row_now(postgres.engine, SKU, "FREE")  # only the products it asked for
+    lock_row_now(postgres.engine, SKU, "LOCKED")
 
 
 def test_products_loaded_without_lock_leave_rivals_free(postgres: Database) -> None:
     with postgres.session() as reading:
         ProductRepository(reading).get_many(["LOCKED"])
-        _rival_locks(postgres, "LOCKED")
+        lock_row_now(postgres.engine, SKU, "LOCKED")

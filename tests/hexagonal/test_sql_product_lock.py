@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from kata.hexagonal.adapters.outbound.sqlalchemy.database import Database
@@ -22,9 +21,7 @@ from kata.hexagonal.adapters.outbound.sqlalchemy.tables import products
 from kata.hexagonal.domain.money import Money
 from kata.hexagonal.domain.product import Product
 from kata.hexagonal.domain.values import Sku
-from tests.backends import POSTGRES_ENV, fresh_database
-
-LOCK_NOT_AVAILABLE = "55P03"
+from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, fresh_database, lock_row_now
 
 
 @pytest.fixture
@@ -45,28 +42,20 @@ def postgres(tmp_path: Path) -> Iterator[Database]:
             opened.close()
 
 
-def _rival_locks(database: Database, sku: str) -> None:
-    """Lock a product's row from another connection, refused at once if it is held."""
-    with database.engine.connect() as rival:
-        rival.execute(
-            select(products.c.sku).where(products.c.sku == sku).with_for_update(nowait=True)
-        )
-
-
 def test_products_loaded_with_lock_stay_locked_until_the_transaction_ends(
     postgres: Database,
 ) -> None:
     with postgres.engine.connect() as placing:
         SqlProductRepository(placing).get_many([Sku("LOCKED")], lock=True)
         with pytest.raises(OperationalError) as refused:
-            _rival_locks(postgres, "LOCKED")
+            lock_row_now(postgres.engine, products.c.sku, "LOCKED")
         assert getattr(refused.value.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
-        _rival_locks(postgres, "FREE")  # only the products it asked for
+        lock_row_now(postgres.engine, products.c.sku, "FREE")  # only the products it asked for
         placing.rollback()
-    _rival_locks(postgres, "LOCKED")
+    lock_row_now(postgres.engine, products.c.sku, "LOCKED")
 
 
 def test_products_loaded_without_lock_leave_rivals_free(postgres: Database) -> None:
     with postgres.engine.connect() as reading:
         SqlProductRepository(reading).get_many([Sku("LOCKED")])
-        _rival_locks(postgres, "LOCKED")
+        lock_row_now(postgres.engine, products.c.sku, "LOCKED")
