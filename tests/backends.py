@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import pytest
 from sqlalchemy import ColumnElement, Engine, MetaData, create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -39,6 +40,17 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'kata.sqlite3'}"
         return
     with fresh_postgres_schema(os.environ[POSTGRES_ENV]) as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_or_skip() -> Iterator[str]:
+    """A fresh PostgreSQL schema's URL, for a test that means something only there (rivals
+    that interleave, row locks); the test is skipped where no server is configured."""
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
+    with fresh_postgres_schema(server) as url:
         yield url
 
 

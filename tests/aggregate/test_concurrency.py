@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import random
 import threading
 from collections import Counter
@@ -62,7 +61,13 @@ from kata.aggregate.infrastructure.repositories import SqlOrderRepository, SqlPr
 from kata.aggregate.infrastructure.tables import products
 from kata.aggregate.infrastructure.unit_of_work import SqlUnitOfWork
 from kata.aggregate.presentation.wiring import UNITS_OF_WORK
-from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, backends, fresh_database, lock_row_now
+from tests.backends import (
+    LOCK_NOT_AVAILABLE,
+    backends,
+    fresh_database,
+    fresh_postgres_or_skip,
+    lock_row_now,
+)
 
 T = TypeVar("T")
 UNIT_LOGGER = "kata.aggregate.application.unit"
@@ -80,11 +85,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(tmp_path: Path) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """Two units of work interleave only on PostgreSQL; SQLite runs one writer at a time."""
-    if not os.environ.get(POSTGRES_ENV):
-        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
-    with fresh_database("postgresql", tmp_path) as found:
+    with fresh_postgres_or_skip() as found:
         yield found
 
 

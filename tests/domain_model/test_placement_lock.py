@@ -8,10 +8,8 @@ writer at a time anyway, so there is nothing to see there.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -20,16 +18,14 @@ from kata.domain_model.domain.product import Product
 from kata.domain_model.persistence.database import Database
 from kata.domain_model.persistence.repositories import ProductRepository
 from kata.domain_model.services import catalogue
-from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, fresh_database, lock_row_now
+from tests.backends import LOCK_NOT_AVAILABLE, fresh_postgres_or_skip, lock_row_now
 
 SKU = Product.__table__.c.sku  # the column a rival locks rows by
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[Database]:
-    if not os.environ.get(POSTGRES_ENV):
-        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
-    with fresh_database("postgresql", tmp_path) as url:
+def postgres() -> Iterator[Database]:
+    with fresh_postgres_or_skip() as url:
         opened = Database(url)
         try:
             opened.create_schema()

@@ -8,9 +8,7 @@ at a time anyway, so there is nothing to see there.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -21,14 +19,12 @@ from kata.hexagonal.adapters.outbound.sqlalchemy.tables import products
 from kata.hexagonal.domain.money import Money
 from kata.hexagonal.domain.product import Product
 from kata.hexagonal.domain.values import Sku
-from tests.backends import LOCK_NOT_AVAILABLE, POSTGRES_ENV, fresh_database, lock_row_now
+from tests.backends import LOCK_NOT_AVAILABLE, fresh_postgres_or_skip, lock_row_now
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[Database]:
-    if not os.environ.get(POSTGRES_ENV):
-        pytest.skip(f"PostgreSQL only: set {POSTGRES_ENV}")
-    with fresh_database("postgresql", tmp_path) as url:
+def postgres() -> Iterator[Database]:
+    with fresh_postgres_or_skip() as url:
         opened = Database(url)
         try:
             opened.create_schema()
