@@ -246,7 +246,9 @@ def test_servers_started_together_on_a_new_database_all_serve(
                 server.stop()
 
     assert (registered, placed) == (201, [201] * SERVERS)
-    assert [event["seq"] for event in events] == list(range(1, SERVERS + 1))
+    seqs = [event["seq"] for event in events]
+    assert len(seqs) == SERVERS  # one each
+    assert seqs == sorted(set(seqs))  # in commit order
 
 
 def test_serve_refuses_an_unknown_variant() -> None:

@@ -1,4 +1,4 @@
-"""All four variants on one database (spec section 6: data lives where ``--database-url`` says).
+"""Every variant on one database (spec section 6: data lives where ``--database-url`` says).
 
 A black-box run, or a workshop with one PostgreSQL server, may point every variant at the same
 database. The variants keep different tables under similar names, so each prefixes its own:
@@ -49,4 +49,5 @@ def test_every_variant_keeps_its_own_data_in_a_database_they_share(
 
         assert client.get("/products/SHARED-1").get_json()["stock"] == 4
         assert [order["total"] for order in orders] == ["2.50"]
-        assert [(event["seq"], event["type"]) for event in events] == [(1, "OrderPlaced")]
+        # Only this variant's order: seq numbers are each variant's own (gaps allowed).
+        assert [event["type"] for event in events] == ["OrderPlaced"]
