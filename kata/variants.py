@@ -30,6 +30,7 @@ _FACTORIES: dict[str, str] = {
     "domain_model": "kata.domain_model.app:create_app",
     "aggregate": "kata.aggregate.app:create_app",
     "hexagonal": "kata.hexagonal.bootstrap:create_app",
+    "event_sourced": "kata.event_sourced.app:create_app",
 }
 
 # The repository this package was loaded from (an editable install keeps kata/ in place).
