@@ -37,6 +37,8 @@ def main(argv: list[str]) -> int:
         return serve(argv[1:])
     if argv[0] == "check":
         return check(argv[1:], setup_seconds=time.perf_counter() - started)
+    # The docs type `kata` and `pytest` bare: say how to get them on PATH.
+    print(f"dev: ready; to type kata and pytest bare: . {os.path.relpath(BIN / 'activate')}")
     return 0
 
 

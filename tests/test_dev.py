@@ -1,4 +1,4 @@
-"""``python3 dev.py serve`` as a participant stops it: Ctrl-C in the terminal."""
+"""``python3 dev.py`` as a participant meets it: set up, serve, stop with Ctrl-C."""
 
 from __future__ import annotations
 
@@ -36,3 +36,26 @@ def test_ctrl_c_on_dev_py_serve_stops_with_one_line_and_no_traceback(tmp_path: P
     assert served.returncode == 0, rest
     assert "Traceback" not in rest, rest
     assert rest.strip().splitlines() == ["kata: stopped"], rest
+
+
+def test_dev_py_setup_says_how_to_put_kata_on_the_path_and_that_line_works() -> None:
+    # The interpreter that runs the tests is the one in .venv: dev.py finds it set up.
+    said = subprocess.run(
+        [sys.executable, "dev.py", "setup"],
+        cwd=variants.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    activate = said.strip().splitlines()[-1].rsplit(": ", 1)[1]
+
+    found = subprocess.run(
+        ["bash", "-c", f"{activate} && command -v kata pytest"],
+        cwd=variants.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    assert activate.startswith(". ")
+    assert [Path(path).name for path in found] == ["kata", "pytest"]
