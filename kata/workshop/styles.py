@@ -170,12 +170,90 @@ forbidden_modules =
     {package}.application.services
 """
 
+_EVENT_SOURCED = """\
+[importlinter:contract:event-sourced-layers]
+name = event_sourced layers: app > presentation > projections (read side) > eventstore > application (write side) > domain; the write side and its store never import the read side or the presentation
+type = layers
+containers =
+    {package}
+# The read side sits above the store and the write side because it reads what they publish
+# (application.ports.Recorded, the events, the store's codec and table); which parts of them
+# it may read is the read-side contract below. Nothing flows back: app.py hands the projector
+# to the store, so the store and the write side never import the read side.
+layers =
+    app
+    presentation
+    projections
+    eventstore
+    application
+    domain
+# A new top-level module (a second composition module, say) must be placed in a layer.
+exhaustive = true
+
+[importlinter:contract:event-sourced-no-framework-inside]
+name = event_sourced: the domain and the application (write side) import no framework (flask, marshmallow, werkzeug, sqlalchemy)
+type = forbidden
+source_modules =
+    {package}.domain
+    {package}.application
+forbidden_modules =
+    flask
+    marshmallow
+    werkzeug
+    sqlalchemy
+
+[importlinter:contract:event-sourced-read-side-loads-no-aggregate]
+name = event_sourced: the read side (projections) never reaches the aggregates, the domain service or the write side's application beyond its ports, not even through another module
+type = forbidden
+source_modules =
+    {package}.projections
+forbidden_modules =
+    {package}.domain.order
+    {package}.domain.product
+    {package}.domain.ordering
+    {package}.domain.stream
+    {package}.application.commands
+    {package}.application.streams
+    {package}.application.unit
+    {package}.application.errors
+
+[importlinter:contract:event-sourced-no-sql-in-presentation]
+name = event_sourced: presentation never imports sqlalchemy directly
+type = forbidden
+source_modules =
+    {package}.presentation
+forbidden_modules =
+    sqlalchemy
+# The queries the presentation calls run on SQLAlchemy Core: that chain is the design.
+allow_indirect_imports = True
+
+[importlinter:contract:event-sourced-presentation-through-commands-and-queries]
+name = event_sourced: presentation writes only through application.commands and reads only through projections.queries and views, never importing the event store, streams, unit of work, aggregates, projector, rebuild or read tables itself
+type = forbidden
+source_modules =
+    {package}.presentation
+forbidden_modules =
+    {package}.eventstore
+    {package}.application.streams
+    {package}.application.unit
+    {package}.domain.order
+    {package}.domain.product
+    {package}.domain.ordering
+    {package}.domain.stream
+    {package}.projections.projector
+    {package}.projections.rebuild
+    {package}.projections.tables
+# The commands and queries it calls use all of these: what is forbidden is going around them.
+allow_indirect_imports = True
+"""
+
 # Style name -> its contracts. The built-in variant of each style bears the style's name.
 _TEMPLATES: dict[str, str] = {
     "transaction_script": _TRANSACTION_SCRIPT,
     "domain_model": _DOMAIN_MODEL,
     "aggregate": _AGGREGATE,
     "hexagonal": _HEXAGONAL,
+    "event_sourced": _EVENT_SOURCED,
 }
 
 STYLES: tuple[str, ...] = tuple(_TEMPLATES)
