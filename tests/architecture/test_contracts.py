@@ -52,6 +52,12 @@ HX_LAYERS_CONTRACT = "hexagonal-layers"
 HX_INSIDE_CONTRACT = "hexagonal-inside-knows-no-outside"
 HX_ADAPTERS_CONTRACT = "hexagonal-adapters-independent"
 HX_PORTS_CONTRACT = "hexagonal-adapters-use-ports"
+ES = "event_sourced"
+ES_LAYERS_CONTRACT = "event-sourced-layers"
+ES_NO_FRAMEWORK_CONTRACT = "event-sourced-no-framework-inside"
+ES_READ_SIDE_CONTRACT = "event-sourced-read-side-loads-no-aggregate"
+ES_NO_SQL_CONTRACT = "event-sourced-no-sql-in-presentation"
+ES_PRESENTATION_CONTRACT = "event-sourced-presentation-through-commands-and-queries"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -281,9 +287,33 @@ PLANTS = [
     Plant(HX_INSIDE_CONTRACT, f"{HX}.application", "sqlalchemy"),
     Plant(HX_ADAPTERS_CONTRACT, f"{HX}.adapters.inbound", f"{{root}}.{HX}.adapters.outbound"),
     Plant(HX_PORTS_CONTRACT, f"{HX}.adapters.inbound", f"{{root}}.{HX}.application.services"),
+    # The store and the write side never import the read side or the presentation. (The
+    # write side importing the store is no plant here: every store module imports
+    # sqlalchemy, so it breaks the no-framework contract too.)
+    Plant(ES_LAYERS_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.app"),
+    Plant(ES_LAYERS_CONTRACT, f"{ES}.projections", f"{{root}}.{ES}.presentation.views"),
+    Plant(ES_LAYERS_CONTRACT, f"{ES}.eventstore", f"{{root}}.{ES}.projections.views"),
+    Plant(ES_LAYERS_CONTRACT, f"{ES}.eventstore", f"{{root}}.{ES}.presentation.views"),
+    Plant(ES_LAYERS_CONTRACT, f"{ES}.domain", f"{{root}}.{ES}.application.ports"),
+    Plant(ES_NO_FRAMEWORK_CONTRACT, f"{ES}.domain", "werkzeug"),
+    Plant(ES_NO_FRAMEWORK_CONTRACT, f"{ES}.application", "sqlalchemy"),
+    Plant(ES_NO_FRAMEWORK_CONTRACT, f"{ES}.application", "marshmallow"),
+    Plant(ES_READ_SIDE_CONTRACT, f"{ES}.projections", f"{{root}}.{ES}.domain.order"),
+    Plant(ES_READ_SIDE_CONTRACT, f"{ES}.projections", f"{{root}}.{ES}.domain.stream"),
+    Plant(ES_READ_SIDE_CONTRACT, f"{ES}.projections", f"{{root}}.{ES}.application.commands"),
+    Plant(ES_READ_SIDE_CONTRACT, f"{ES}.projections", f"{{root}}.{ES}.application.streams"),
+    # Through the store's codec, which the read side imports: indirect reach counts too.
+    Plant(ES_READ_SIDE_CONTRACT, f"{ES}.eventstore", f"{{root}}.{ES}.domain.product"),
+    Plant(ES_NO_SQL_CONTRACT, f"{ES}.presentation", "sqlalchemy"),
+    Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.eventstore.store"),
+    Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.application.streams"),
+    Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.domain.order"),
+    Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.projections.projector"),
+    Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.projections.tables"),
     Plant(INDEPENDENCE_CONTRACT, f"{VARIANT}.presentation", "{root}.domain_model"),
     Plant(INDEPENDENCE_CONTRACT, f"{DM}.domain", f"{{root}}.{VARIANT}.records"),
     Plant(INDEPENDENCE_CONTRACT, "hexagonal", "{root}.aggregate"),
+    Plant(INDEPENDENCE_CONTRACT, ES, "{root}.aggregate"),
 ]
 
 
@@ -293,6 +323,7 @@ LAYERED_VARIANTS = [
     (DM, DM_LAYERS_CONTRACT),
     (AG, AG_LAYERS_CONTRACT),
     (HX, HX_LAYERS_CONTRACT),
+    (ES, ES_LAYERS_CONTRACT),
 ]
 
 
@@ -376,6 +407,11 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
             ["app", "presentation", "infrastructure", "application", "domain"],
         ),
         (HX, HX_LAYERS_CONTRACT, ["bootstrap", "adapters", "application", "domain"]),
+        (
+            ES,
+            ES_LAYERS_CONTRACT,
+            ["app", "presentation", "projections", "eventstore", "application", "domain"],
+        ),
     ],
 )
 def test_every_layer_of_a_variant_exists_and_holds_code(
