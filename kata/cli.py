@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from sqlalchemy.engine import make_url
 
-from kata import startup, variants
+from kata import dbreset, startup, variants
 from kata.clihelp import with_examples
 from kata.compare import command as compare
 from kata.workshop import commands as workshop
@@ -66,6 +66,8 @@ def _command(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "serve":
         _serve(args.variant, args.host, args.port, args.database_url)
+    if args.command == "db":
+        return dbreset.run(args)
     if args.command == "compare":
         try:
             return compare.run(args)
@@ -125,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLAlchemy URL; default: $KATA_DATABASE_URL, else sqlite var/<variant>.sqlite3",
     )
     workshop.add_commands(commands)
+    dbreset.add_command(commands)
     return parser
 
 

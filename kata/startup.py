@@ -149,10 +149,12 @@ def _comparing_tables_of(variant: str) -> Callable[..., None]:
         differences = [line for table in found for line in _differences(table, database)]
         if differences:
             drops = " ".join(f"DROP TABLE {table.name};" for table in reversed(found))
+            url = _shown(connection.engine.url)
             raise CannotStart(
                 f"the database holds {variant} tables of another version "
-                f"({'; '.join(differences)}); to start afresh, drop them (their data is lost): "
-                f"{drops} or give another --database-url"
+                f"({'; '.join(differences)}); to start afresh (their data is lost), run "
+                f"kata db reset {variant} --database-url {url} --yes, or drop them: {drops} "
+                "or give another --database-url"
             )
 
     return compare
