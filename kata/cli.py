@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
             **with_examples("kata compare --no-tests", "kata compare --html report.html"),
         )
     )
+    dbreset.add_command(commands)
     serve = commands.add_parser(
         "serve",
         help="serve one variant or workspace over HTTP",
@@ -127,7 +128,6 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLAlchemy URL; default: $KATA_DATABASE_URL, else sqlite var/<variant>.sqlite3",
     )
     workshop.add_commands(commands)
-    dbreset.add_command(commands)
     return parser
 
 

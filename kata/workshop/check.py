@@ -37,6 +37,7 @@ from rich.console import Console
 
 from kata import variants
 from kata.workshop import styles
+from kata.workshop.reasons import REASONS
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SECTION_PREFIX = "importlinter:contract:"
@@ -91,14 +92,69 @@ def broken(verdicts: list[Verdict]) -> list[Verdict]:
 
 
 def report(verdicts: list[Verdict]) -> str:
-    """The verdicts as import-linter prints them (``name KEPT``/``BROKEN``), reasons indented."""
+    """The verdicts as import-linter prints them (``name KEPT``/``BROKEN``); under a broken one,
+    what broke it in plain words, why the style has the rule, where to read about it and
+    which exercise practises it, then import-linter's own detail."""
     lines: list[str] = []
     for verdict in verdicts:
         lines.append(f"{verdict.name} {'KEPT' if verdict.kept else 'BROKEN'}")
-        lines += [f"    {reason}" for reason in verdict.reasons]
+        if not verdict.kept:
+            lines += _explained(verdict)
     kept = len(verdicts) - len(broken(verdicts))
     lines.append(f"\nContracts: {kept} kept, {len(broken(verdicts))} broken.")
     return "\n".join(lines)
+
+
+def in_plain_words(reasons: tuple[str, ...]) -> list[str]:
+    """What broke a contract, one sentence each: ``a imports b (line 3)``, ``a reaches flask
+    through b (line 3 of a)``, ``a.helpers is in no layer``, or what the code lacks."""
+    said: list[str] = []
+    chain: list[tuple[str, str, str]] = []
+    for reason in (*reasons, ""):
+        found = _IMPORT_LINE.match(reason)
+        if found and chain and not reason.lstrip().startswith("-"):
+            chain.append((found["importer"], found["imported"], found["lines"]))
+            continue
+        if chain:
+            said.append(_chain_in_words(chain))
+            chain = []
+        if found:
+            chain = [(found["importer"], found["imported"], found["lines"])]
+        elif reason.startswith("missing"):
+            said.append(f"the style expects what the code lacks: {reason}")
+        elif stray := _STRAY_MODULE.match(reason):
+            said.append(f"{stray[1]} is in no layer: place it in one")
+    return list(dict.fromkeys(said))
+
+
+_IMPORT_LINE = re.compile(
+    r"^\s*(?:-\s*)?(?P<importer>\S+) -> (?P<imported>\S+) \((?P<lines>l\.[^)]*)\)"
+)
+_STRAY_MODULE = re.compile(r"^- (\S+)$")
+
+
+def _chain_in_words(chain: list[tuple[str, str, str]]) -> str:
+    importer, first, lines = chain[0]
+    numbers = re.findall(r"\d+", lines)  # import-linter writes "l.3, l.7"
+    where = f"line{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+    if len(chain) == 1:
+        return f"{importer} imports {first} ({where})"
+    through = ", then ".join(imported for _, imported, _ in chain[:-1])
+    return f"{importer} reaches {chain[-1][1]} through {through} ({where} of {importer})"
+
+
+def _explained(verdict: Verdict) -> list[str]:
+    lines = [f"  - {sentence}" for sentence in in_plain_words(verdict.reasons)]
+    reason = REASONS.get(verdict.contract)
+    if reason is not None:
+        lines += [
+            f"  why: {reason.why}",
+            f"  read: {reason.read}",
+            f"  practise: {reason.practise}",
+        ]
+    lines.append("  import-linter's detail:")
+    lines += [f"      {detail}" for detail in verdict.reasons]
+    return lines
 
 
 # --- the contracts, fitted to the code ---------------------------------------------------

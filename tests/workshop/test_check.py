@@ -7,6 +7,7 @@ leaves logging and ``sys.path`` alone.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from kata import variants
 from kata.workshop import check, styles
+from kata.workshop.reasons import REASONS
 
 
 def _plant(module: Path, line: str) -> int:
@@ -62,6 +64,13 @@ def test_a_forbidden_import_in_a_workspace_breaks_its_contract_naming_the_line(
     reasons = _verdict(verdicts, "transaction-script-no-web-below-presentation").reasons
     assert reasons[0] == "workshop.ws.services is not allowed to import flask:"
     assert reasons[1].endswith(f" workshop.ws.services.orders -> flask (l.{line})"), reasons
+    # The report says it in plain words first: who imported what, why the style forbids it,
+    # where to read about it and which exercise practises it; import-linter's detail below.
+    shown = check.report(verdicts)
+    reason = REASONS["transaction-script-no-web-below-presentation"]
+    assert f"  - workshop.ws.services.orders imports flask (line {line})" in shown
+    assert f"  why: {reason.why}" in shown
+    assert shown.index("  practise:") < shown.index("import-linter's detail")
 
 
 def test_a_workspace_that_imports_a_built_in_variant_does_not_stand_alone(
@@ -110,3 +119,39 @@ def test_code_that_does_not_parse_is_reported_not_checked(
         check.CheckError, match=r"cannot read the code: Syntax error in .*records\.py"
     ):
         check.check("ws")
+
+
+def test_every_contract_has_a_reason_a_readme_section_and_an_exercise() -> None:
+    ids = {
+        section.removeprefix("importlinter:contract:")
+        for style in styles.STYLES
+        for section in re.findall(
+            r"^\[(importlinter:contract:[a-z-]+)\]", styles.template(style), re.M
+        )
+    }
+
+    assert set(REASONS) == {*ids, "workspace-stands-alone"}
+    for reason in REASONS.values():
+        path, _, section = reason.read.partition(", section ")
+        assert f"\n## {section}\n" in (variants.REPO_ROOT / path).read_text("utf-8"), reason
+        assert (variants.REPO_ROOT / reason.practise.split(" ")[0] / "README.md").is_file()
+
+
+def test_import_linter_detail_reads_as_plain_sentences() -> None:
+    detail = (
+        "a.application is not allowed to import flask:",
+        "-   a.application.services -> a.adapters.views (l.2)",
+        "    a.adapters.views -> flask (l.9)",
+        "- a.domain.order -> sqlalchemy (l.3, l.7)",
+        "missing modules: a.ports",
+        "The following modules are not listed as layers:",
+        "- a.helpers",
+    )
+
+    assert check.in_plain_words(detail) == [
+        "a.application.services reaches flask through a.adapters.views"
+        " (line 2 of a.application.services)",
+        "a.domain.order imports sqlalchemy (lines 3, 7)",
+        "the style expects what the code lacks: missing modules: a.ports",
+        "a.helpers is in no layer: place it in one",
+    ]
