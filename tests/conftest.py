@@ -57,7 +57,12 @@ _figures: list[str] = []
 
 # The variants' own suites (unit tests of a model, use cases on in-memory adapters), timed
 # alongside the acceptance suite so the comparison between styles has its figures.
-_VARIANT_SUITES = ("tests/domain_model/", "tests/aggregate/", "tests/hexagonal/")
+_VARIANT_SUITES = (
+    "tests/domain_model/",
+    "tests/aggregate/",
+    "tests/hexagonal/",
+    "tests/event_sourced/",
+)
 _seconds_by_suite: dict[str, float] = {}
 _tests_by_suite: dict[str, int] = {}
 

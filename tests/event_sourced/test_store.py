@@ -1,0 +1,158 @@
+"""The event store (``SqlEventStore``) on each configured database: streams read back in
+order, positions in commit order, and optimistic concurrency per stream.
+
+Two transactions that read a stream at the same version and both append: the first to
+commit wins, the second is refused with ``Conflict`` and nothing of it is written, not even
+its events on other streams, nor the read models' changes. On PostgreSQL the two overlap.
+SQLite runs one writer at a time (``BEGIN IMMEDIATE``), so there the rival read the stream
+in a transaction that ended before the winner's began, and appends in a new one expecting
+what it read: the same stale version, refused the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kata.event_sourced.application.ports import Conflict
+from kata.event_sourced.domain.events import (
+    DomainEvent,
+    ProductRenamed,
+    ProductRepriced,
+    ProductRestocked,
+    product_stream,
+)
+from kata.event_sourced.eventstore.database import Database
+from kata.event_sourced.eventstore.store import SqlEventStore
+from kata.event_sourced.eventstore.tables import events, positions
+from kata.event_sourced.projections import tables
+from kata.event_sourced.projections.projector import project
+from kata.event_sourced.projections.queries import Queries, open_orders
+from tests.backends import backends, fresh_database, fresh_postgres_or_skip
+from tests.event_sourced.builders import money, registered
+
+A, B = product_stream("SKU-A"), product_stream("SKU-B")
+RENAMED = ProductRenamed("SKU-A", "Renamed by the winner")
+REPRICED = ProductRepriced("SKU-A", money("99.00"))
+RESTOCKED = ProductRestocked("SKU-B", 5)
+
+
+def _open(url: str) -> Database:
+    database = Database(url)
+    database.create_schema(tables.metadata)
+    return database
+
+
+@pytest.fixture(params=backends())
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Products SKU-A and SKU-B registered (each stream at version 1)."""
+    with fresh_database(request.param, tmp_path) as url:
+        database = _open(url)
+        _commit(database, (A, 0, [registered("SKU-A")]), (B, 0, [registered("SKU-B", stock=7)]))
+        yield database
+        database.close()
+
+
+def _store(database: Database) -> SqlEventStore:
+    return SqlEventStore(database, project=project, open_orders=open_orders)
+
+
+def _commit(database: Database, *appends: tuple[str, int, list[DomainEvent]]) -> None:
+    with _store(database) as store:
+        for stream, expected, new in appends:
+            store.append(stream, expected, new)
+        store.commit()
+
+
+def _streams(database: Database) -> dict[str, list[DomainEvent]]:
+    with _store(database) as store:
+        return store.read([A, B])
+
+
+def _log(database: Database) -> list[tuple[int, str, int, str]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            select(events.c.position, events.c.stream, events.c.version, events.c.type).order_by(
+                events.c.position
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+def _only_the_winner_is_written(database: Database) -> None:
+    assert _streams(database) == {
+        A: [registered("SKU-A"), RENAMED],
+        B: [registered("SKU-B", stock=7)],
+    }
+    assert _log(database) == [
+        (1, A, 1, "ProductRegistered"),
+        (2, B, 1, "ProductRegistered"),
+        (3, A, 2, "ProductRenamed"),
+    ]
+    with database.engine.connect() as connection:  # the loser's positions were not taken
+        assert connection.scalar(select(positions.c.last)) == 3
+    queries = Queries(database.engine)  # nor did its events reach the read side
+    product_a, product_b = queries.product("SKU-A"), queries.product("SKU-B")
+    assert product_a is not None
+    assert product_b is not None
+    assert (product_a.name, product_a.price, product_b.stock) == (RENAMED.name, money("10.00"), 7)
+
+
+def test_streams_read_back_in_version_order_at_positions_in_commit_order(
+    database: Database,
+) -> None:
+    _commit(database, (B, 1, [RESTOCKED, RESTOCKED]), (A, 1, [RENAMED]))
+
+    assert _streams(database) == {
+        A: [registered("SKU-A"), RENAMED],
+        B: [registered("SKU-B", stock=7), RESTOCKED, RESTOCKED],
+    }
+    assert [row[1:3] for row in _log(database)] == [(A, 1), (B, 1), (B, 2), (B, 3), (A, 2)]
+
+
+def test_a_stream_with_no_events_is_left_out(database: Database) -> None:
+    with _store(database) as store:
+        assert store.read([product_stream("SKU-Z")]) == {}
+
+
+def test_an_append_expecting_a_version_the_stream_has_passed_is_refused_whole(
+    database: Database,
+) -> None:
+    with _store(database) as rival:
+        seen = len(rival.read([A])[A])  # the rival reads SKU-A at version 1 ...
+    _commit(database, (A, seen, [RENAMED]))  # ... and the winner appends first
+
+    with pytest.raises(Conflict):  # SKU-B's restock too: nobody else touched its stream
+        _commit(database, (A, seen, [REPRICED]), (B, 1, [RESTOCKED]))
+
+    _only_the_winner_is_written(database)
+
+
+def _read_then_lose_to_a_rival(database: Database) -> None:
+    """Read SKU-A; a rival reads it too, appends and commits; then append and commit."""
+    with _store(database) as loser:
+        seen = len(loser.read([A])[A])
+        with _store(database) as winner:
+            assert len(winner.read([A])[A]) == seen == 1  # both read version 1
+            winner.append(A, seen, [RENAMED])
+            winner.commit()
+        loser.append(A, seen, [REPRICED])
+        loser.append(B, 1, [RESTOCKED])
+        loser.commit()
+
+
+def test_of_two_overlapping_transactions_at_one_version_the_second_to_commit_is_refused() -> None:
+    with fresh_postgres_or_skip() as url:
+        database = _open(url)
+        try:
+            _commit(database, (A, 0, [registered("SKU-A")]), (B, 0, [registered("SKU-B", stock=7)]))
+
+            with pytest.raises(Conflict):
+                _read_then_lose_to_a_rival(database)
+
+            _only_the_winner_is_written(database)
+        finally:
+            database.close()
