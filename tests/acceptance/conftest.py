@@ -5,7 +5,9 @@ Every case runs once per target: each registered variant on each configured data
 with ``kata serve``). In process, each target's app starts once per test process and every
 case gets it on a database put back to how the app left it at start: the cases stay
 independent, and only the first pays the start-up.
-Every reply is checked against ``docs/openapi.yaml`` before the case sees it.
+Every reply is checked against ``docs/openapi.yaml`` before the case sees it, and every case
+run on event_sourced fails if the variant rewrote its append-only log in it (the root
+``conftest.py`` loads that watch: ``tests/event_sourced/append_only.py``).
 """
 
 from __future__ import annotations

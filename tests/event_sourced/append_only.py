@@ -1,0 +1,96 @@
+"""The event-sourced variant's log is append-only: a watch on every case of the shared
+acceptance suite that runs on it in process.
+
+Every engine the variant makes (``eventstore.database`` calls ``create_engine``) gets a
+``before_cursor_execute`` listener that keeps each statement that would change or remove a
+stored event: ``UPDATE``, ``DELETE``, ``TRUNCATE``, ``DROP`` or an upsert of ``es_events``.
+A case in which the variant ran one fails at teardown, naming the statement. The harness's
+own engines are made elsewhere and never watched: between cases it puts the database back,
+and on PostgreSQL that deletes every row of ``es_events`` (``tests/backends.py``).
+
+The listener looks at a statement's text only if it names ``es_events``, so the watch costs
+a substring test per statement (see ``tests/event_sourced/test_append_only.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, event
+
+from kata.event_sourced.eventstore import database
+
+VARIANT = "event_sourced"
+LOG = "es_events"
+
+_REWRITE = re.compile(
+    r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?"
+    r"|REPLACE\s+INTO|INSERT\s+OR\s+REPLACE\s+INTO)"
+    r"\s+(?:\S+\.)?\"?es_events\"?(?!\w)",
+    re.IGNORECASE,
+)
+_UPSERT = re.compile(r"\bON\s+CONFLICT\b.*\bDO\s+UPDATE\b|\bON\s+DUPLICATE\s+KEY\b", re.I | re.S)
+
+
+def rewrites_the_log(statement: str) -> bool:
+    """Would this statement change or remove events already in ``es_events``?"""
+    if LOG not in statement.lower():
+        return False
+    if _REWRITE.search(statement):
+        return True
+    inserting = re.match(r"\s*INSERT\s+INTO\s+\"?es_events\"?(?!\w)", statement, re.I)
+    return inserting is not None and _UPSERT.search(statement) is not None
+
+
+class LogWatch:
+    """The statements that rewrote the log, on the engines it watches."""
+
+    def __init__(self) -> None:
+        self.engines: list[Engine] = []
+        self.rewrites: list[str] = []
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._seen)
+        self.engines.append(engine)
+
+    def _seen(self, _connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if rewrites_the_log(statement):
+            self.rewrites.append(statement)
+
+
+@pytest.fixture(scope="session")
+def log_watch() -> Iterator[LogWatch]:
+    """From first use to the end of the session, every engine the variant makes is watched."""
+    watch = LogWatch()
+
+    def watched(*args: Any, **kwargs: Any) -> Engine:
+        engine = create_engine(*args, **kwargs)
+        watch.watch(engine)
+        return engine
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(database, "create_engine", watched)  # fails loudly if it is renamed
+        yield watch
+
+
+@pytest.fixture(autouse=True)
+def event_log_stays_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a case run in process on event_sourced if the variant rewrote its log in it."""
+    target = request.getfixturevalue("target") if "target" in request.fixturenames else None
+    if getattr(target, "variant", None) != VARIANT or getattr(target, "backend", "") == "live":
+        yield
+        return
+    watch: LogWatch = request.getfixturevalue("log_watch")
+    before = len(watch.rewrites)
+    yield
+    if not watch.engines:  # the app was made elsewhere: this case was not watched at all
+        pytest.fail(f"{VARIANT} made no engine through eventstore.database: nothing watched")
+    if rewritten := watch.rewrites[before:]:
+        pytest.fail(
+            f"{VARIANT} changed events already in its log, which is append-only:\n"
+            + "\n".join(rewritten),
+            pytrace=False,
+        )
