@@ -8,8 +8,8 @@ A case in which the variant ran one fails at teardown, naming the statement. The
 own engines are made elsewhere and never watched: between cases it puts the database back,
 and on PostgreSQL that deletes every row of ``es_events`` (``tests/backends.py``).
 
-The listener looks at a statement's text only if it names ``es_events``, so the watch costs
-a substring test per statement (see ``tests/event_sourced/test_append_only.py``).
+The listener reads a statement closely only if it names ``es_events`` and is neither a read
+nor a plain append: it costs about a microsecond per statement.
 """
 
 from __future__ import annotations
@@ -26,23 +26,30 @@ from kata.event_sourced.eventstore import database
 VARIANT = "event_sourced"
 LOG = "es_events"
 
+# What the variant sends most: reads and plain appends, let through on sight. Every other
+# statement that names the log meets the regular expressions.
+_SAFE_STARTS = ("select", "insert into es_events ")
 _REWRITE = re.compile(
     r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?"
     r"|REPLACE\s+INTO|INSERT\s+OR\s+REPLACE\s+INTO)"
     r"\s+(?:\S+\.)?\"?es_events\"?(?!\w)",
     re.IGNORECASE,
 )
+_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?es_events\"?(?!\w)", re.IGNORECASE)
 _UPSERT = re.compile(r"\bON\s+CONFLICT\b.*\bDO\s+UPDATE\b|\bON\s+DUPLICATE\s+KEY\b", re.I | re.S)
 
 
 def rewrites_the_log(statement: str) -> bool:
     """Would this statement change or remove events already in ``es_events``?"""
-    if LOG not in statement.lower():
+    lowered = statement.lower()
+    if LOG not in lowered:
+        return False
+    safe = lowered.lstrip().startswith(_SAFE_STARTS)
+    if safe and "conflict" not in lowered and "duplicate" not in lowered:
         return False
     if _REWRITE.search(statement):
         return True
-    inserting = re.match(r"\s*INSERT\s+INTO\s+\"?es_events\"?(?!\w)", statement, re.I)
-    return inserting is not None and _UPSERT.search(statement) is not None
+    return _INSERT.match(statement) is not None and _UPSERT.search(statement) is not None
 
 
 class LogWatch:
