@@ -261,14 +261,17 @@ class DifferentialMachine(RuleBasedStateMachine):
     """Sends each command to every target and insists their answers agree."""
 
     targets: ClassVar[tuple[Target, ...]] = ()
+    # Two to compare; a subclass that checks something else after each sequence (the
+    # event-sourced variant's rebuilt projections) may drive a single target.
+    fewest_targets: ClassVar[int] = 2
     # Each target's app, started once per run; every sequence gets it on a restored database.
     apps: ClassVar[RestoredApps]
     orders: Bundle[str] = Bundle("orders")
 
     def __init__(self) -> None:
         super().__init__()
-        if len(self.targets) < 2:
-            raise ValueError("a differential machine needs two targets or more")
+        if len(self.targets) < self.fewest_targets:
+            raise ValueError(f"this machine needs {self.fewest_targets} targets or more")
         self._sides: list[_Side] = []
         self._totals: dict[str, str] = {}  # order alias -> its total, as all targets agree
         self._keyed: list[Request] = []  # placements sent with an Idempotency-Key
@@ -637,16 +640,22 @@ def _seq_after(log: Sequence[dict[str, Any]], rank: int) -> int:
 _LABEL = re.compile(r"[^A-Za-z0-9]+")
 
 
-def machine_for(targets: Sequence[Target], apps: RestoredApps) -> type[DifferentialMachine]:
-    """A machine class comparing ``targets`` (the first is the reference), their apps kept
-    in ``apps``."""
+def machine_for(
+    targets: Sequence[Target],
+    apps: RestoredApps,
+    base: type[DifferentialMachine] = DifferentialMachine,
+) -> type[DifferentialMachine]:
+    """A machine class (a ``base``) comparing ``targets`` (the first is the reference), their
+    apps kept in ``apps``."""
     labels = [target.label for target in targets]
-    if len(targets) < 2 or len(set(labels)) != len(labels):
-        raise ValueError(f"need two or more targets with distinct labels, got {labels}")
+    if len(targets) < base.fewest_targets or len(set(labels)) != len(labels):
+        raise ValueError(
+            f"need {base.fewest_targets} or more targets with distinct labels, got {labels}"
+        )
     name = "Differential_" + "_vs_".join(_LABEL.sub("_", label) for label in labels)
     return cast(
         "type[DifferentialMachine]",
-        type(name, (DifferentialMachine,), {"targets": tuple(targets), "apps": apps}),
+        type(name, (base,), {"targets": tuple(targets), "apps": apps}),
     )
 
 
@@ -657,8 +666,10 @@ def run_differential(
     seed_value: Hashable,
     steps: int = 30,
     shrink: bool = True,
+    base: type[DifferentialMachine] = DifferentialMachine,
 ) -> None:
-    """Run random command sequences against ``targets``; raise if their answers differ.
+    """Run random command sequences against ``targets``; raise if their answers differ (or
+    if what a ``base`` machine checks besides fails).
 
     ``seed_value`` fixes the sequences (a failure names it, to run it again); nothing is
     written to a Hypothesis database. Shrinking (to the shortest failing sequence) may take
@@ -677,7 +688,7 @@ def run_differential(
     )
     try:
         with ExitStack() as resources:
-            machine = seed(seed_value)(machine_for(targets, RestoredApps(resources)))
+            machine = seed(seed_value)(machine_for(targets, RestoredApps(resources), base))
             run_state_machine_as_test(machine, settings=config)
     except Exception as failure:  # a disagreement, or Hypothesis finding it flaky
         failure.add_note(
