@@ -6,12 +6,16 @@ request and stops promptly on Ctrl-C or SIGTERM; when it cannot start (the port 
 database URL it cannot use, a database that does not answer or holds a schema of another
 version) it says why in one line (:mod:`kata.startup`) and exits with status 1.
 ``kata check`` and ``kata exercise`` are the workshop's (:mod:`kata.workshop.commands`).
+``kata projections rebuild`` and ``kata history`` read an event-sourced variant's log: the
+first rebuilds its read side from it, the second shows an order's events and its state after
+each (:mod:`kata.event_sourced.history`).
 Participants' workspaces serve and list like the built-in variants.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -46,6 +50,9 @@ _HARD_STOP_SECONDS = 4.5
 _WORKERS_STOP_SECONDS = 1.0
 # Where a variant's app keeps background workers to run beside the HTTP server, if it has any.
 _WORKERS = "kata.workers"
+# The variants whose state is a log of events, with a read side projected from it (CQRS):
+# ``<package>.app.rebuild_projections`` and ``<package>.history``. Their workspaces too.
+_EVENT_LOGS = frozenset({"event_sourced"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,6 +75,10 @@ def _command(argv: Sequence[str] | None) -> int:
         _serve(args.variant, args.host, args.port, args.database_url)
     if args.command == "db":
         return dbreset.run(args)
+    if args.command == "projections":
+        return _rebuild_projections(args.variant, args.database_url)
+    if args.command == "history":
+        return _history(args.variant, args.order_id, args.database_url)
     if args.command == "compare":
         try:
             return compare.run(args)
@@ -91,7 +102,8 @@ def _listed(*, built_in_only: bool) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kata",
-        description="List the variants, serve one over HTTP, compare them, run the workshop.",
+        description="List the variants, serve one over HTTP, compare them, read an event log, "
+        "run the workshop.",
         **with_examples("kata serve transaction_script", "kata exercise list"),
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,13 +134,111 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("variant", choices=variants.names(workspaces=True))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve.add_argument(
+    _database_url_option(serve)
+    projections = commands.add_parser(
+        "projections",
+        help="an event-sourced variant's read side",
+        **with_examples(
+            "kata projections rebuild event_sourced",
+            "kata projections rebuild event_sourced --database-url sqlite:///var/demo.sqlite3",
+        ),
+    )
+    actions = projections.add_subparsers(dest="action", required=True)
+    rebuild = actions.add_parser(
+        "rebuild",
+        help="drop every projection and project the whole log again",
+        **with_examples(
+            "kata projections rebuild event_sourced",
+            "kata projections rebuild event_sourced --database-url sqlite:///var/demo.sqlite3",
+        ),
+    )
+    rebuild.add_argument("variant", choices=variants.names(workspaces=True))
+    _database_url_option(rebuild)
+    history = commands.add_parser(
+        "history",
+        help="an order's events and its state after each, from the log alone",
+        **with_examples(
+            "kata history event_sourced 5f0c6c1e-4b7a-4d8e-9a51-2f4c3e8b1d20",
+            "kata history event_sourced 5f0c6c1e-4b7a-4d8e-9a51-2f4c3e8b1d20 "
+            "--database-url sqlite:///var/demo.sqlite3",
+        ),
+    )
+    history.add_argument("variant", choices=variants.names(workspaces=True))
+    history.add_argument("order_id", metavar="ORDER_ID")
+    _database_url_option(history)
+    workshop.add_commands(commands)
+    return parser
+
+
+def _database_url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--database-url",
         default=None,
         help="SQLAlchemy URL; default: $KATA_DATABASE_URL, else sqlite var/<variant>.sqlite3",
     )
-    workshop.add_commands(commands)
-    return parser
+
+
+# --- an event-sourced variant's log ---------------------------------------------------------
+
+
+def _rebuild_projections(variant: str, database_url: str | None) -> int:
+    """Drop and rebuild every projection of ``variant`` from its log; say how many events."""
+    package = _event_log_package(variant)
+    if package is None:
+        print(
+            f"kata: {variant} has no projections to rebuild (its state is not a log)",
+            file=sys.stderr,
+        )
+        return 2
+    url = _checked_url(variant, database_url)
+    if url is None:
+        return 1
+    projected = importlib.import_module(f"{package}.app").rebuild_projections(url)
+    shown = make_url(url).render_as_string(hide_password=True)
+    print(f"kata: rebuilt every projection of {variant} from {projected} events ({shown})")
+    return 0
+
+
+def _history(variant: str, order_id: str, database_url: str | None) -> int:
+    """Print the events of one order's stream and the order after each, from the log alone."""
+    package = _event_log_package(variant)
+    if package is None:
+        print(
+            f"kata: {variant} keeps no event log to read an order's history from", file=sys.stderr
+        )
+        return 2
+    url = _checked_url(variant, database_url)
+    if url is None:
+        return 1
+    history = importlib.import_module(f"{package}.history")
+    steps = history.order_history(url, order_id)
+    if not steps:
+        shown = make_url(url).render_as_string(hide_password=True)
+        print(f"kata: no order {order_id} in the log of {variant} ({shown})", file=sys.stderr)
+        return 1
+    print(history.render(order_id, steps))
+    return 0
+
+
+def _event_log_package(variant: str) -> str | None:
+    """The package of ``variant`` if its state is a log of events (or it is a copy of one)."""
+    space = None if variant in variants.names() else variants.workspace(variant)
+    if (variant if space is None else space.origin) not in _EVENT_LOGS:
+        return None
+    if space is not None:
+        variants.load_workshop_package()
+    return variants.package(variant)
+
+
+def _checked_url(variant: str, database_url: str | None) -> str | None:
+    """The database URL as ``kata serve`` resolves it, or None (said why) if it is unusable."""
+    url = database_url or variants.default_database_url(variant)
+    try:
+        startup.check_database(url, _url_source(database_url))
+    except startup.CannotStart as refusal:
+        print(f"kata: cannot read the log of {variant}: {refusal}", file=sys.stderr)
+        return None
+    return url
 
 
 class _Worker(Protocol):

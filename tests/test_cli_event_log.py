@@ -1,0 +1,185 @@
+"""``kata projections rebuild`` and ``kata history``: the event-sourced variant's log read from
+the command line. The rebuild makes a thrown-away read side whole again and says how many
+events it projected; the history shows an order's stream and its state after each event,
+even with no read side at all. Both find the database as ``kata serve`` does, and refuse a
+variant whose state is no log in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, func, select
+
+from kata import cli, variants
+from kata.event_sourced.eventstore.tables import events
+from kata.event_sourced.projections import tables as projections
+from tests.backends import backends, fresh_database
+
+VARIANT = "event_sourced"
+
+
+@pytest.fixture(params=backends())
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+def _serve_a_while(url: str) -> str:
+    """Register a product, then place, amend, pay and ship an order; its id."""
+    app: Flask = variants.create_app(VARIANT, url)
+    try:
+        client = app.test_client()
+        client.post("/products", json={"sku": "A1", "name": "Widget", "price": "10.00", "stock": 5})
+        placed = client.post(
+            "/orders", json={"customer_id": "c1", "lines": [{"sku": "A1", "quantity": 2}]}
+        )
+        order_id: str = placed.get_json()["id"]
+        client.put(f"/orders/{order_id}/lines/A1", json={"quantity": 3})
+        payment = {
+            "payment_id": "p1",
+            "order_id": order_id,
+            "outcome": "succeeded",
+            "amount": "30.00",
+        }
+        client.post("/payment-events", json=payment)
+        client.post(f"/orders/{order_id}/shipment", json={})
+        return order_id
+    finally:
+        variants.close_app(app)
+
+
+def _read(url: str, path: str) -> Any:
+    app: Flask = variants.create_app(VARIANT, url)
+    try:
+        return app.test_client().get(path).get_json()
+    finally:
+        variants.close_app(app)
+
+
+def _events_in_log(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(events)) or 0)
+    finally:
+        engine.dispose()
+
+
+def _throw_away_the_read_side(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            projections.metadata.drop_all(connection)
+    finally:
+        engine.dispose()
+
+
+def test_rebuild_makes_a_thrown_away_read_side_whole_and_counts_the_events(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order_id = _serve_a_while(url)
+    before = (_read(url, "/products"), _read(url, f"/orders/{order_id}"))
+    _throw_away_the_read_side(url)
+
+    assert cli.main(["projections", "rebuild", VARIANT, "--database-url", url]) == 0
+
+    said = capsys.readouterr().out.strip()
+    assert said.startswith(f"kata: rebuilt every projection of {VARIANT} from ")
+    assert f" from {_events_in_log(url)} events " in said
+    assert (_read(url, "/products"), _read(url, f"/orders/{order_id}")) == before
+
+
+def test_history_shows_each_event_and_the_order_after_it_from_the_log_alone(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order_id = _serve_a_while(url)
+    _throw_away_the_read_side(url)
+
+    assert cli.main(["history", VARIANT, order_id, "--database-url", url]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"order {order_id}: 4 events in stream order/{order_id}"
+    shown = [line.split("  ") for line in lines[1::2]]
+    assert [(version, kind) for version, _, kind, _ in shown] == [
+        ("v1", "OrderPlaced"),
+        ("v2", "OrderAmended"),
+        ("v3", "OrderPaid"),
+        ("v4", "OrderShipped"),
+    ]
+    assert shown[2][3] == '{"amount": "30.00", "payment_id": "p1"}'
+    states = [line.removeprefix("    order: ") for line in lines[2::2]]
+    assert '"status": "PENDING_PAYMENT"' in states[0]
+    assert '"total": "20.00"' in states[0]
+    assert '"total": "30.00"' in states[1]
+    assert '"status": "PAID"' in states[2]
+    assert '"payment_id": "p1"' in states[2]
+    assert '"status": "SHIPPED"' in states[3]
+
+
+def test_history_of_an_order_the_log_does_not_hold_says_so_in_one_line(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _serve_a_while(url)
+
+    assert cli.main(["history", VARIANT, "no-such-order", "--database-url", url]) == 1
+
+    said = capsys.readouterr().err.strip()
+    assert said.splitlines() == [said]
+    assert said.startswith(f"kata: no order no-such-order in the log of {VARIANT}")
+
+
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        (["projections", "rebuild", "aggregate"], "kata: aggregate has no projections to rebuild"),
+        (["history", "transaction_script", "x"], "kata: transaction_script keeps no event log"),
+    ],
+    ids=["rebuild", "history"],
+)
+def test_a_variant_whose_state_is_no_log_is_refused_in_one_line(
+    command: list[str], refusal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(command) == 2
+
+    said = capsys.readouterr().err.strip()
+    assert said.splitlines() == [said]
+    assert said.startswith(refusal)
+
+
+def test_without_a_url_they_use_the_database_kata_serve_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KATA_DATABASE_URL", raising=False)
+    order_id = _serve_a_while(variants.default_database_url(VARIANT))  # kata serve's default
+
+    assert cli.main(["history", VARIANT, order_id]) == 0
+    assert cli.main(["projections", "rebuild", VARIANT]) == 0
+
+    said = capsys.readouterr().out
+    assert said.startswith(f"order {order_id}: 4 events")
+    assert said.rstrip().endswith(f"(sqlite:///{tmp_path / 'var' / 'event_sourced.sqlite3'})")
+
+
+def test_kata_database_url_comes_before_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'configured.sqlite3'}"
+    monkeypatch.setenv("KATA_DATABASE_URL", url)
+    order_id = _serve_a_while(url)
+
+    assert cli.main(["history", VARIANT, order_id]) == 0
+
+    assert capsys.readouterr().out.startswith(f"order {order_id}: 4 events")
+
+
+def test_an_unusable_url_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["projections", "rebuild", VARIANT, "--database-url", "nosuch://x"]) == 1
+
+    said = capsys.readouterr().err.strip()
+    assert said.splitlines() == [said]
+    assert said.startswith(f"kata: cannot read the log of {VARIANT}: the database URL")
