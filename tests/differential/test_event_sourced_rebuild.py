@@ -138,3 +138,11 @@ def test_a_rebuild_that_drops_an_event_kind_is_caught(monkeypatch: pytest.Monkey
             shrink=False,
             base=RebuiltLikeLive,
         )
+
+
+# With --variant, tests/differential keeps a test only if it names a chosen variant.
+for _test in (
+    test_a_rebuilt_read_side_answers_every_read_like_the_live_one,
+    test_a_rebuild_that_drops_an_event_kind_is_caught,
+):
+    _test.compared_variant = VARIANT  # type: ignore[union-attr]
