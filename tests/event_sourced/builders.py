@@ -36,11 +36,10 @@ def line(sku: str, quantity: int, unit_price: str) -> LineFact:
     return LineFact(sku, quantity, money(unit_price))
 
 
-def placed(*lines: LineFact, total: str = "25.00") -> OrderPlaced:
-    """The first event of order ORDER_ID (by default SKU-A 2 x 10.00, SKU-B 1 x 5.00)."""
-    if not lines:
-        lines = (line("SKU-A", 2, "10.00"), line("SKU-B", 1, "5.00"))
-    return OrderPlaced(ORDER_ID, CUSTOMER, lines, money(total), NOW)
+def placed() -> OrderPlaced:
+    """The first event of order ORDER_ID: SKU-A 2 x 10.00, SKU-B 1 x 5.00, total 25.00."""
+    lines = (line("SKU-A", 2, "10.00"), line("SKU-B", 1, "5.00"))
+    return OrderPlaced(ORDER_ID, CUSTOMER, lines, money("25.00"), NOW)
 
 
 def registered(sku: str = "SKU-A", *, price: str = "10.00", stock: int = 100) -> ProductRegistered:

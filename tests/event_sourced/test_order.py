@@ -196,11 +196,15 @@ def test_shipping_a_paid_order_raises_order_shipped() -> None:
         ((), lambda order: order.set_line(Sku("SKU-A"), Quantity(2), money("99.00"))),
         ((PAID,), lambda order: order.pay(PAYMENT_ID, money("25.00"))),  # a repeat (O10)
         ((PAID,), lambda order: order.fail_payment(PAYMENT_ID)),  # the same payment (O10)
+        (  # a failure the stream recorded is known again after replay (O10)
+            (PaymentFailed(ORDER_ID, "p9"), OrderCancelled(ORDER_ID, "payment-failed", False)),
+            lambda order: order.fail_payment("p9"),
+        ),
     ],
-    ids=["same-quantity", "repeated-payment", "repeated-payment-as-failure"],
+    ids=["same-quantity", "repeated-payment", "repeated-payment-as-failure", "repeated-failure"],
 )
 def test_a_command_that_changes_nothing_raises_nothing(
-    stream: tuple[OrderPaid, ...], command: Callable[[Order], object]
+    stream: tuple[OrderEvent, ...], command: Callable[[Order], object]
 ) -> None:
     order = an_order(*stream)
     before = state_of(order)
