@@ -172,16 +172,17 @@ forbidden_modules =
 
 _EVENT_SOURCED = """\
 [importlinter:contract:event-sourced-layers]
-name = event_sourced layers: app > presentation > projections (read side) > eventstore > application (write side) > domain; the write side and its store never import the read side or the presentation
+name = event_sourced layers: app | history > presentation > projections (read side) > eventstore > application (write side) > domain; the write side and its store never import the read side or the presentation
 type = layers
 containers =
     {package}
 # The read side sits above the store and the write side because it reads what they publish
 # (application.ports.Recorded, the events, the store's codec and table); which parts of them
 # it may read is the read-side contract below. Nothing flows back: app.py hands the projector
-# to the store, so the store and the write side never import the read side.
+# to the store, so the store and the write side never import the read side. history (kata
+# history: an order's stream replayed from the log) stands beside app, composing the same parts.
 layers =
-    app
+    app | history
     presentation
     projections
     eventstore

@@ -410,7 +410,15 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
         (
             ES,
             ES_LAYERS_CONTRACT,
-            ["app", "presentation", "projections", "eventstore", "application", "domain"],
+            [
+                "app",
+                "history",
+                "presentation",
+                "projections",
+                "eventstore",
+                "application",
+                "domain",
+            ],
         ),
     ],
 )
