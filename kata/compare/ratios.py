@@ -57,15 +57,26 @@ class Contention:
         if name not in variants.names():
             return "not measured (not built in)"
         folder = variants.source_dir(name).relative_to(variants.REPO_ROOT)
-        changed = subprocess.run(
-            ["git", "diff", "--quiet", self.commit, "--", str(folder)],
-            cwd=variants.REPO_ROOT,
-            capture_output=True,
-            check=False,
-        ).returncode
-        if changed == 0:
-            return "current"
-        return f"stale: {folder} changed since" if changed == 1 else "commit not in this clone"
+        return folder_freshness(self.commit, folder, variants.REPO_ROOT)
+
+
+def folder_freshness(commit: str, folder: Path, root: Path) -> str:
+    """``current`` if ``folder`` (relative to the git work tree ``root``) holds what it held
+    at ``commit``; else why not. ``git diff`` sees only tracked files, so files git does not
+    track yet (a new module, a whole variant not yet committed) count as a change too."""
+    changed = _git(root, "diff", "--quiet", commit, "--", str(folder)).returncode
+    if changed not in (0, 1):
+        return "commit not in this clone"
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", str(folder))
+    if changed == 1 or untracked.stdout.strip():
+        return f"stale: {folder} changed since"
+    return "current"
+
+
+def _git(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *arguments], cwd=root, capture_output=True, text=True, check=False
+    )
 
 
 def measure_latency(names: list[str]) -> list[Latency]:

@@ -4,6 +4,7 @@ on small planted cases so that a section that finds nothing cannot pass."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from kata import variants
@@ -166,3 +167,28 @@ def test_recorded_contention_from_an_unknown_commit_says_so(tmp_path: Path) -> N
     rows = _recorded(tmp_path, "0" * 40)
 
     assert {row[-1] for row in rows[:-1]} == {"commit not in this clone"}
+
+
+def test_a_file_git_does_not_track_yet_makes_the_record_stale(tmp_path: Path) -> None:
+    """A variant registered before it is committed (or a module added since) is new code
+    the recorded figures never ran, though ``git diff`` alone shows no change."""
+    folder = Path("kata") / "planted"
+    (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / folder / "app.py").write_text("", encoding="utf-8")
+    commit = _commit_all(tmp_path)
+    assert ratios.folder_freshness(commit, folder, tmp_path) == "current"
+
+    (tmp_path / folder / "store.py").write_text("", encoding="utf-8")
+
+    assert ratios.folder_freshness(commit, folder, tmp_path) == "stale: kata/planted changed since"
+
+
+def _commit_all(root: Path) -> str:
+    """Make ``root`` a git repository holding its files in one commit; that commit's id."""
+    identity = ["-c", "user.name=kata", "-c", "user.email=kata@example.invalid"]
+    for arguments in (["init", "-q"], ["add", "."], [*identity, "commit", "-q", "-m", "one"]):
+        subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
