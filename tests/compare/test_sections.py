@@ -33,6 +33,19 @@ def test_a_path_reaches_the_code_that_does_the_work(comparison: Comparison) -> N
     assert "Order.cancel" in cancel["domain_model"]
     assert "Order.cancel" in cancel["aggregate"]
     assert "Order.cancel" in cancel["hexagonal"]
+    # Event sourcing: the aggregate decides, the store appends, the projector updates the
+    # read side, all on the command's path.
+    assert {"Order.cancel", "SqlEventStore.commit", "project"} <= set(cancel["event_sourced"])
+
+
+def test_a_read_of_the_event_sourced_variant_loads_no_aggregate(comparison: Comparison) -> None:
+    """CQRS: a query answers from the read side; replaying a stream is the write side's."""
+    (figures,) = [f for f in comparison.variants if f.name == "event_sourced"]
+    for use_case in ("get order", "list orders"):
+        read = [step.function for step in figures.paths[use_case]]
+        assert any(name.startswith("Queries.") for name in read), read
+        assert "EventSourced.replay" not in read, read
+    assert "EventSourced.replay" in [step.function for step in figures.paths["cancel"]]
 
 
 def test_every_step_carries_its_source(comparison: Comparison) -> None:
