@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--built-in",
         action="store_true",
-        help="only the four built-in variants (what docs/comparison.md shows)",
+        help="only the built-in variants (what docs/comparison.md shows)",
     )
     parser.add_argument("--html", type=Path, metavar="PATH", help="write the HTML report")
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write the Markdown report")
