@@ -10,6 +10,12 @@ each row's placements per second as a ratio to transaction_script's, measured in
 Every row runs ``--rounds`` times, the rows taking turns, so that a burst of other load on
 the machine falls on all of them alike; a row's figures add its rounds up.
 
+Speed counts only if the rules held (spec section 6): after each run the benchmark reads
+every hot product back and checks that its stock plus the units of the orders placed equals
+the stock registered (nothing oversold, nothing lost), and it counts answers of 500 or more.
+A run that broke either is printed, named on stderr, and makes the benchmark exit 1 without
+recording anything.
+
     python -m benchmarks.contention                        # SQLite, in a temporary folder
     python -m benchmarks.contention --database-url postgresql+psycopg://postgres@127.0.0.1/test
     python -m benchmarks.contention --record benchmarks/results/contention-sqlite.json
@@ -30,6 +36,7 @@ import logging
 import operator
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -52,10 +59,13 @@ RETRY_MODULES = {
     "domain_model": "kata.domain_model.services.unit",
     "aggregate": "kata.aggregate.application.unit",
     "hexagonal": "kata.hexagonal.application.services.unit",
+    "event_sourced": "kata.event_sourced.application.unit",
 }
 BASELINE_POLICY = {"ATTEMPTS": 5, "FIRST_PAUSE_SECONDS": 0.0}
 PRODUCTS = ["HOT-1", "HOT-2", "HOT-3"]
+STOCK = 1_000_000  # of each product: enough for every order, so only races refuse one
 POLICIES = ("as shipped", "retry at once, 5 runs")
+SERVER_ERROR = "server-error"  # the outcome of any answer of 500 or more (spec section 6)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class Run:
     outcomes: Counter[str]
     seconds: float
     latencies: list[float]
+    # Units of stock unaccounted for: |stock read back + units placed - STOCK|, over products.
+    stock_drift: int = 0
 
     @property
     def placed_per_second(self) -> float:
@@ -72,6 +84,16 @@ class Run:
 
     def share(self, outcome: str) -> float:
         return self.outcomes[outcome] / sum(self.outcomes.values())
+
+    @property
+    def broken(self) -> list[str]:
+        """The rules of spec section 6 this run broke (none: its speed counts)."""
+        found = []
+        if self.outcomes[SERVER_ERROR]:
+            found.append(f"{self.outcomes[SERVER_ERROR]} answers of 500 or more")
+        if self.stock_drift:
+            found.append(f"{self.stock_drift} units of stock unaccounted for")
+        return found
 
     def __add__(self, other: Run) -> Run:
         """Two rounds of one row as one: their placements over their seconds together."""
@@ -81,6 +103,7 @@ class Run:
             self.outcomes + other.outcomes,
             self.seconds + other.seconds,
             self.latencies + other.latencies,
+            self.stock_drift + other.stock_drift,
         )
 
 
@@ -89,8 +112,11 @@ def main() -> None:
     logging.getLogger("kata").setLevel(
         logging.ERROR
     )  # each give-up logs a warning: the table counts them
-    rows = _figures(_rounds(args))
+    runs = _rounds(args)
+    rows = _figures(runs)
     _print(rows, args)
+    if broken := [f"{r.variant} ({r.policy}): {', '.join(r.broken)}" for r in runs if r.broken]:
+        sys.exit("Rules broken under contention, nothing recorded:\n" + "\n".join(broken))
     if args.record:
         _record(rows, args)
 
@@ -115,7 +141,7 @@ def _rounds(args: argparse.Namespace) -> list[Run]:
     The machine's other load comes and goes: rows that take turns share it, where rows run
     one after another would each meet a different part of it, and their ratios with it.
     """
-    rows = [(name, policy) for name in RETRY_MODULES for policy in POLICIES]
+    rows = [(name, policy) for name in variants.names() for policy in POLICIES]
     runs = [_run(name, policy, args) for _ in range(args.rounds) for name, policy in rows]
     return [
         functools.reduce(operator.add, (run for run in runs if (run.variant, run.policy) == row))
@@ -124,6 +150,8 @@ def _rounds(args: argparse.Namespace) -> list[Run]:
 
 
 def _run(name: str, policy: str, args: argparse.Namespace) -> Run:
+    if name not in RETRY_MODULES:  # a new variant is measured as soon as it is registered
+        raise LookupError(f"{name}: name the module of its retry policy in RETRY_MODULES")
     retry = importlib.import_module(RETRY_MODULES[name])
     shipped = {setting: getattr(retry, setting) for setting in BASELINE_POLICY}
     settings = shipped if policy == "as shipped" else BASELINE_POLICY
@@ -131,8 +159,8 @@ def _run(name: str, policy: str, args: argparse.Namespace) -> Run:
         app = variants.create_app(name, url)
         try:
             client = app.test_client()
-            for sku in PRODUCTS:  # stock enough for every order: only races refuse one
-                product = {"sku": sku, "name": sku, "price": "1.00", "stock": 1_000_000}
+            for sku in PRODUCTS:
+                product = {"sku": sku, "name": sku, "price": "1.00", "stock": STOCK}
                 assert client.post("/products", json=product).status_code == 201
             started = time.perf_counter()
             with ThreadPoolExecutor(args.clients) as pool:
@@ -140,33 +168,57 @@ def _run(name: str, policy: str, args: argparse.Namespace) -> Run:
                     pool.map(lambda n: _place_orders(app, n, args.orders), range(args.clients))
                 )
             seconds = time.perf_counter() - started
+            placed: Counter[str] = sum((units for _, _, units in results), Counter())
+            drift = stock_drift(app, placed)
         finally:
             variants.close_app(app)
-    outcomes: Counter[str] = sum((outcome for outcome, _ in results), Counter())
-    latencies = [latency for _, client_latencies in results for latency in client_latencies]
-    return Run(name, policy, outcomes, seconds, latencies)
+    outcomes: Counter[str] = sum((outcome for outcome, _, _ in results), Counter())
+    latencies = [latency for _, client_latencies, _ in results for latency in client_latencies]
+    return Run(name, policy, outcomes, seconds, latencies, drift)
 
 
-def _place_orders(app: Flask, client_number: int, count: int) -> tuple[Counter[str], list[float]]:
-    """One client: ``count`` orders, one after another, each for two of the hot products."""
+def stock_drift(app: Flask, placed: Counter[str]) -> int:
+    """Units unaccounted for once every client is done: each product's stock as the variant
+    shows it, plus the units its placed orders took, against the stock registered."""
+    client = app.test_client()
+    drift = 0
+    for sku in PRODUCTS:
+        reply = client.get(f"/products/{sku}")
+        assert reply.status_code == 200, reply.text
+        drift += abs(reply.get_json()["stock"] + placed[sku] - STOCK)
+    return drift
+
+
+def _place_orders(
+    app: Flask, client_number: int, count: int
+) -> tuple[Counter[str], list[float], Counter[str]]:
+    """One client: ``count`` orders, one after another, each for two of the hot products.
+    Its outcomes, its latencies, and the units of each product its placed orders took."""
     client = app.test_client()
     outcomes: Counter[str] = Counter()
     latencies: list[float] = []
+    units: Counter[str] = Counter()
     for number in range(count):
         first = (client_number + number) % len(PRODUCTS)
-        lines = [{"sku": PRODUCTS[(first + k) % len(PRODUCTS)], "quantity": 1} for k in (0, 1)]
+        skus = [PRODUCTS[(first + k) % len(PRODUCTS)] for k in (0, 1)]
+        lines = [{"sku": sku, "quantity": 1} for sku in skus]
         # A customer per order: O6 allows a customer 3 unpaid orders.
         order = {"customer_id": f"client-{client_number}-{number}", "lines": lines}
         started = time.perf_counter()
         reply = client.post("/orders", json=order)
         latencies.append(time.perf_counter() - started)
-        outcomes[_outcome(reply.status_code, reply.get_json())] += 1
-    return outcomes, latencies
+        outcome = _outcome(reply.status_code, reply.get_json())
+        outcomes[outcome] += 1
+        if outcome == "placed":
+            units.update(skus)  # one unit of each
+    return outcomes, latencies, units
 
 
-def _outcome(status: int, body: dict[str, object]) -> str:
+def _outcome(status: int, body: dict[str, object] | None) -> str:
     if status == 201:
         return "placed"
+    if status >= 500 or body is None:
+        return SERVER_ERROR
     return str(body.get("type", status)).rsplit(":", 1)[-1]
 
 
@@ -194,6 +246,8 @@ def _figures(runs: list[Run]) -> list[dict[str, object]]:
             "vs_transaction_script": round(run.placed_per_second / baseline.placed_per_second, 2),
             "p95_ms": round(_p95(run.latencies) * 1000, 1),
             "max_ms": round(max(run.latencies) * 1000, 1),
+            "server_errors": run.outcomes[SERVER_ERROR],
+            "stock_drift": run.stock_drift,
         }
         for run in runs
     ]

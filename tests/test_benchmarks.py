@@ -6,11 +6,14 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from benchmarks import contention as benchmark
 from benchmarks import latency
 from kata import variants
 
@@ -69,6 +72,33 @@ def test_the_contention_benchmark_records_the_figures_it_printed(
         for each in recorded["rows"]
     ]
     assert all(each["p95_ms"] > 0 for each in recorded["rows"])
+    # It exited 0, so the rules held; the record says so.
+    assert {(each["server_errors"], each["stock_drift"]) for each in recorded["rows"]} == {(0, 0)}
+
+
+def test_a_contention_run_that_broke_the_rules_of_section_6_says_which() -> None:
+    def run(**outcomes: int) -> benchmark.Run:
+        return benchmark.Run("planted", "as shipped", Counter(outcomes), 1.0, [0.01])
+
+    assert run(placed=4).broken == []
+    broken = benchmark.Run("planted", "as shipped", Counter(placed=3), 1.0, [0.01], 2)
+    broken.outcomes[benchmark.SERVER_ERROR] = 1
+    assert broken.broken == ["1 answers of 500 or more", "2 units of stock unaccounted for"]
+    assert benchmark._outcome(500, {"type": "https://kata.example/problems/internal-error"}) == (
+        benchmark.SERVER_ERROR
+    )
+
+
+def test_the_stock_read_back_must_account_for_every_unit_placed() -> None:
+    app = Flask("planted")
+    app.add_url_rule(
+        "/products/<sku>", view_func=lambda sku: {"sku": sku, "stock": benchmark.STOCK - 5}
+    )
+    each = dict.fromkeys(benchmark.PRODUCTS, 5)
+
+    assert benchmark.stock_drift(app, Counter(each)) == 0
+    assert benchmark.stock_drift(app, Counter({**each, "HOT-1": 7})) == 2  # 2 units oversold
+    assert benchmark.stock_drift(app, Counter({**each, "HOT-2": 4})) == 1  # a unit lost
 
 
 def test_the_latency_benchmark_prints_a_row_per_use_case_and_app() -> None:
