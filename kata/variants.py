@@ -31,6 +31,7 @@ _FACTORIES: dict[str, str] = {
     "aggregate": "kata.aggregate.app:create_app",
     "hexagonal": "kata.hexagonal.bootstrap:create_app",
     "event_sourced": "kata.event_sourced.app:create_app",
+    "microservices": "kata.microservices.app:create_app",
 }
 
 # The repository this package was loaded from (an editable install keeps kata/ in place).

@@ -1,0 +1,97 @@
+"""Engine set-up and schema creation, for each service's own database.
+
+Part of the chassis: how to talk to SQLite or PostgreSQL (write-ahead log, one writer at a
+time on SQLite, a pool on PostgreSQL), never which tables. Each service makes its own
+``Database`` with its own engine and its own ``MetaData``: no table, and no transaction, is
+ever shared.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, func, select
+from sqlalchemy.exc import DBAPIError
+
+# SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
+# violation (a concurrent insert of the same key won).
+_POSTGRES_CONFLICTS = {"40001", "40P01", "23505"}
+_SQLITE_CONFLICTS = ("database is locked", "UNIQUE constraint failed")
+# Serialises schema creation on PostgreSQL: any key, the same in every server.
+_SCHEMA_LOCK = 7_020_101
+# Tries at switching a new SQLite file to WAL (see _use_write_ahead_log).
+_WAL_ATTEMPTS = 10
+
+
+class Database:
+    """An engine and the service's schema; transactions borrow connections from it."""
+
+    def __init__(self, url: str, metadata: MetaData) -> None:
+        self.engine = _engine(url)
+        self._metadata = metadata
+
+    def create_schema(self, seed: Callable[[Connection], None] | None = None) -> None:
+        """Make the tables (and ``seed`` rows), once, however many servers start at once.
+
+        All in one transaction: SQLite's BEGIN IMMEDIATE lets one server in at a time, and on
+        PostgreSQL (whose DDL is transactional) an advisory lock does the same, so a server
+        that waited finds the tables made and does not make them again.
+        """
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+            self._metadata.create_all(connection)
+            if seed is not None:
+                seed(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Did the database refuse this transaction because a concurrent one won?"""
+    if getattr(error.orig, "sqlstate", None) in _POSTGRES_CONFLICTS:
+        return True
+    return any(text in str(error.orig) for text in _SQLITE_CONFLICTS)
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    _use_write_ahead_log(dbapi_connection)
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
+    """WAL lets readers run beside the writer; the file keeps the mode once set.
+
+    Connections that open a new file together may each see the other switching it and be
+    refused at once ("database is locked": SQLite reports the deadlock without waiting for
+    the busy timeout), so the switch is tried again after a short, growing pause.
+    """
+    for attempt in range(1, _WAL_ATTEMPTS + 1):
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == _WAL_ATTEMPTS:
+                raise
+            time.sleep(0.005 * attempt)
+
+
+def _begin_immediately(connection: Connection) -> None:
+    # Take the write lock up front: concurrent writers then queue on the busy timeout
+    # instead of deadlocking when both try to upgrade a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,157 @@
+"""Inventory's HTTP API: the contract's ``/products`` endpoints, which the ordering service
+forwards to it, and two of its own for the ordering service, ``/quotes`` and
+``/reservations/<id>``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from kata.microservices.chassis.requests import json_body
+from kata.microservices.chassis.responses import created, ok
+from kata.microservices.chassis.schemas import (
+    SKU,
+    Pattern,
+    ProductName,
+    StrictInteger,
+    load,
+    path_sku,
+    price_field,
+    sku_field,
+)
+from kata.microservices.inventory.stock import Product
+from kata.microservices.inventory.store import Conflict, Held, Inventory
+
+routes = Blueprint("inventory", __name__)
+INVENTORY = "kata.inventory"
+
+# A request that lost a race (the same new SKU or reservation at once) runs again.
+_again_after_a_lost_race = retry(
+    retry=retry_if_exception_type(Conflict),
+    stop=stop_after_attempt(8),
+    wait=wait_random_exponential(multiplier=0.01, max=0.5),
+    reraise=True,
+)
+
+
+class NewProduct(Schema):
+    sku = sku_field(required=True)
+    name = ProductName(required=True)
+    price = price_field(required=True)
+    stock = StrictInteger(required=True, validate=validate.Range(0, 1_000_000))  # rule: P1
+
+
+class ProductChange(Schema):
+    name = ProductName()
+    price = price_field()
+
+    @validates_schema
+    def _something_to_change(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give a name, a price or both.")
+
+
+class Restock(Schema):
+    quantity = StrictInteger(required=True, validate=validate.Range(1, 1_000_000))  # rule: P3
+
+
+class Quote(Schema):
+    skus = fields.List(fields.String(validate=Pattern(SKU, "Not a valid SKU.")), required=True)
+
+
+class Hold(Schema):
+    version = StrictInteger(required=True, validate=validate.Range(min=1))
+    lines = fields.Dict(
+        keys=fields.String(validate=Pattern(SKU, "Not a valid SKU.")),
+        values=StrictInteger(validate=validate.Range(1, 1_000_000)),
+        required=True,
+    )
+
+
+def inventory() -> Inventory:
+    found: Inventory = current_app.extensions[INVENTORY]
+    return found
+
+
+# --- the catalogue (the contract's /products) ---------------------------------------------------
+
+
+@routes.post("/products")
+@_again_after_a_lost_race
+def register_product() -> Response:
+    fields_ = load(NewProduct, json_body())
+    product = Product(fields_["sku"], fields_["name"], _cents(fields_["price"]), fields_["stock"])
+    inventory().register(product)
+    return created(_product(product), f"/products/{product.sku}")
+
+
+@routes.get("/products")
+def list_products() -> Response:
+    return ok({"products": [_product(p) for p in inventory().catalogue()]})
+
+
+@routes.get("/products/<sku>")
+def get_product(sku: str) -> Response:
+    return ok(_product(inventory().product(path_sku(sku))))
+
+
+@routes.patch("/products/<sku>")
+def change_product(sku: str) -> Response:
+    fields_ = load(ProductChange, json_body())
+    price = fields_.get("price")
+    changed = inventory().change(
+        path_sku(sku), fields_.get("name"), None if price is None else _cents(price)
+    )
+    return ok(_product(changed))
+
+
+@routes.post("/products/<sku>/restock")
+def restock(sku: str) -> Response:
+    fields_ = load(Restock, json_body())
+    return ok(_product(inventory().restock(path_sku(sku), fields_["quantity"])))
+
+
+# --- for the ordering service -------------------------------------------------------------------
+
+
+@routes.post("/quotes")
+def quote() -> Response:
+    """Today's price of each known SKU (money as "4.50"); unknown SKUs are left out."""
+    skus = load(Quote, json_body())["skus"]
+    return ok({"prices": {sku: _money(c) for sku, c in inventory().prices(skus).items()}})
+
+
+@routes.put("/reservations/<reservation>")
+@_again_after_a_lost_race
+def hold(reservation: str) -> Response:
+    """Set what the reservation holds (idempotent, ordered by version); see ``stock.py``."""
+    fields_ = load(Hold, json_body())
+    return ok(_held(inventory().hold(reservation, fields_["version"], fields_["lines"])))
+
+
+def _product(product: Product) -> dict[str, Any]:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "price": _money(product.price_cents),
+        "stock": product.stock,
+    }
+
+
+def _held(held: Held) -> dict[str, Any]:
+    return {
+        "version": held.version,
+        "lines": {sku: {"units": u, "price": _money(c)} for sku, (u, c) in held.lines.items()},
+    }
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _money(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"

@@ -1,0 +1,1 @@
+"""The ordering service's adapters: HTTP in, SQL and the inventory service out."""
