@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import os
 import signal
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from sqlalchemy.engine import make_url
@@ -72,7 +74,7 @@ def _command(argv: Sequence[str] | None) -> int:
         print("\n".join(_listed(built_in_only=args.built_in)))
         return 0
     if args.command == "serve":
-        _serve(args.variant, args.host, args.port, args.database_url)
+        _serve(args.variant, args.host, args.port, args.database_url, _services(args))
     if args.command == "db":
         return dbreset.run(args)
     if args.command == "projections":
@@ -135,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     _database_url_option(serve)
+    services = serve.add_argument_group("a variant made of services (microservices)")
+    services.add_argument(
+        "--service",
+        default="all",
+        help="all (default: each in a process of its own), ordering or inventory alone",
+    )
+    services.add_argument("--inventory-url", help="where inventory runs, if not started here")
+    services.add_argument(
+        "--inventory-database-url", help="inventory's database, if not --database-url's"
+    )
     projections = commands.add_parser(
         "projections",
         help="an event-sourced variant's read side",
@@ -246,7 +258,22 @@ class _Worker(Protocol):
     def stop(self, timeout: float) -> None: ...
 
 
-def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoReturn:
+@dataclass(frozen=True)
+class _Services:
+    """``kata serve`` options of a variant made of services."""
+
+    service: str
+    inventory_url: str | None
+    inventory_database_url: str | None
+
+
+def _services(args: argparse.Namespace) -> _Services:
+    return _Services(args.service, args.inventory_url, args.inventory_database_url)
+
+
+def _serve(
+    variant: str, host: str, port: int, database_url: str | None, services: _Services
+) -> NoReturn:
     """Serve until Ctrl-C or SIGTERM, then exit 0; exit 1 if it cannot start."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     # SIGTERM is taken by a thread of its own (see _on_sigterm): block it here, before any
@@ -258,7 +285,8 @@ def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoRe
     threading.Thread(target=_on_sigterm, name="kata-sigterm", daemon=True).start()
     url = database_url or variants.default_database_url(variant)
     try:
-        app, server = _start(variant, host, port, url, _url_source(database_url))
+        source = _url_source(database_url)
+        app, server = _start(variant, host, port, url, source, services=services)
     except startup.CannotStart as refusal:
         print(f"kata: cannot start {variant}: {refusal}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
@@ -284,17 +312,45 @@ def _serve(variant: str, host: str, port: int, database_url: str | None) -> NoRe
 
 
 def _start(
-    variant: str, host: str, port: int, url: str, url_source: str
+    variant: str, host: str, port: int, url: str, url_source: str, *, services: _Services
 ) -> tuple[Flask, WSGIServer]:
     """The app on its database, and the server listening for it; or :class:`CannotStart`."""
     startup.check_database(url, url_source)
+    if services.inventory_database_url:
+        startup.check_database(services.inventory_database_url, "--inventory-database-url")
     startup.refuse_other_schema_versions(variant)
-    app = variants.create_app(variant, url)  # creates the schema on first start
+    app = _created(variant, host, url, services)  # creates the schema on first start
     try:
         return app, startup.listen(_access_log(app), host, port, threads=8)
     except startup.CannotStart:
         variants.close_app(app)
         raise
+
+
+def _created(variant: str, host: str, url: str, services: _Services) -> Flask:
+    """The variant's app; for a variant made of services (it has a ``launch`` module), the
+    app of the service(s) this process runs."""
+    launch = f"{variants.package(variant)}.launch"
+    if importlib.util.find_spec(launch) is None:
+        if services != _Services("all", None, None):
+            raise startup.CannotStart(
+                f"{variant} is not made of services: drop --service and --inventory-*"
+            )
+        return variants.create_app(variant, url)
+    launcher = importlib.import_module(launch)
+    if services.service not in launcher.SERVICES:
+        raise startup.CannotStart(
+            f"no service {services.service} in {variant}: use {', '.join(launcher.SERVICES)}"
+        )
+    app: Flask = launcher.served_app(
+        variant,
+        services.service,
+        url,
+        inventory_url=services.inventory_url,
+        inventory_database_url=services.inventory_database_url,
+        host=host,
+    )
+    return app
 
 
 def _url_source(database_url: str | None) -> str:
