@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from sqlalchemy.engine import make_url
@@ -258,13 +257,24 @@ class _Worker(Protocol):
     def stop(self, timeout: float) -> None: ...
 
 
-@dataclass(frozen=True)
 class _Services:
     """``kata serve`` options of a variant made of services."""
 
-    service: str
-    inventory_url: str | None
-    inventory_database_url: str | None
+    def __init__(
+        self, service: str, inventory_url: str | None, inventory_database_url: str | None
+    ) -> None:
+        self.service = service
+        self.inventory_url = inventory_url
+        self.inventory_database_url = inventory_database_url
+
+    @property
+    def given(self) -> bool:
+        """Was any of them given (a variant not made of services refuses them)?"""
+        return (self.service, self.inventory_url, self.inventory_database_url) != (
+            "all",
+            None,
+            None,
+        )
 
 
 def _services(args: argparse.Namespace) -> _Services:
@@ -332,7 +342,7 @@ def _created(variant: str, host: str, url: str, services: _Services) -> Flask:
     app of the service(s) this process runs."""
     launch = f"{variants.package(variant)}.launch"
     if importlib.util.find_spec(launch) is None:
-        if services != _Services("all", None, None):
+        if services.given:
             raise startup.CannotStart(
                 f"{variant} is not made of services: drop --service and --inventory-*"
             )
