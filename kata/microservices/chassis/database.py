@@ -60,7 +60,9 @@ def lost_a_race(error: DBAPIError) -> bool:
 
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=10, max_overflow=10)
+        # Up to 20 connections at once, 5 kept open: one PostgreSQL server (its default limit
+        # is 100) holds every variant's pool in a test run, here two per variant.
+        return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_immediately)
