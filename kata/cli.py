@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import os
 import signal
@@ -341,12 +340,14 @@ def _created(variant: str, host: str, url: str, services: _Services) -> Flask:
     """The variant's app; for a variant made of services (it has a ``launch`` module), the
     app of the service(s) this process runs."""
     launch = f"{variants.package(variant)}.launch"
-    if importlib.util.find_spec(launch) is None:
+    if not (variants.source_dir(variant) / "launch.py").is_file():
         if services.given:
             raise startup.CannotStart(
                 f"{variant} is not made of services: drop --service and --inventory-*"
             )
         return variants.create_app(variant, url)
+    if variants.workspace(variant) is not None:
+        variants.load_workshop_package()
     launcher = importlib.import_module(launch)
     if services.service not in launcher.SERVICES:
         raise startup.CannotStart(
