@@ -134,6 +134,57 @@ REASONS: dict[str, Reason] = {
         _layers("event_sourced"),
         _BREAK,
     ),
+    "microservices-layers": Reason(
+        "the services share nothing but HTTP: neither imports the other, so each can be "
+        "changed, deployed and scaled alone, and the chassis they share couples them to a "
+        "protocol, not to each other",
+        _layers("microservices"),
+        _BREAK,
+    ),
+    "microservices-composition-through-factories": Reason(
+        "whether the services run in one process or two, they are put together the same way, "
+        "from their app factories: composition that reached into a service's store or rules "
+        "would share in process what two processes cannot",
+        _layers("microservices"),
+        _BREAK,
+    ),
+    "microservices-ordering-layers": Reason(
+        "ordering is a small hexagon: the domain knows nothing of the application that uses "
+        "it, the application nothing of its adapters, and only service.py wires them",
+        _layers("microservices"),
+        _ADAPTER,
+    ),
+    "microservices-ordering-inside-knows-no-outside": Reason(
+        "the order's rules and the saga are plain Python: any inventory that speaks the "
+        "port will do, a test double as well as the HTTP proxy, and timeouts, retries and "
+        "the circuit breaker stay in the adapter",
+        _layers("microservices"),
+        _BREAK,
+    ),
+    "microservices-ordering-adapters-independent": Reason(
+        "routes drive the application and the stores and the inventory proxy are driven by "
+        "it; wiring one adapter to another would bypass the use cases and the saga",
+        _layers("microservices"),
+        _ADAPTER,
+    ),
+    "microservices-ordering-outbound-adapters-implement-ports": Reason(
+        "an outbound adapter implements a port the application owns; calling back into the "
+        "use cases or the saga from it would turn the hexagon's direction around",
+        _layers("microservices"),
+        _ADAPTER,
+    ),
+    "microservices-inventory-layers": Reason(
+        "inventory is layered: the API calls the store, the store applies the rules to its "
+        "rows, and the rules know neither",
+        _layers("microservices"),
+        _BREAK,
+    ),
+    "microservices-inventory-rules-know-no-outside": Reason(
+        "stock and reservations are plain Python, so idempotent, versioned holds are tested "
+        "without a database or a request",
+        _layers("microservices"),
+        _BREAK,
+    ),
     "workspace-stands-alone": Reason(
         "a workspace is a copy to change freely: importing a built-in variant would tie it "
         "to code the exercise does not own, and hide what the copy lacks",

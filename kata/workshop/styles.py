@@ -248,6 +248,122 @@ forbidden_modules =
 allow_indirect_imports = True
 """
 
+_MICROSERVICES = """\
+[importlinter:contract:microservices-layers]
+name = microservices layers: launch > app > gateway > ordering | inventory > chassis; the two services never import each other, not even through another module, and the chassis they share imports neither
+type = layers
+containers =
+    {package}
+# The services share nothing but HTTP: the independent siblings are checked both ways, for
+# chains through any module. Only the composition above them (app builds both in one
+# process, launch runs them as two, gateway forwards the catalogue) sees both.
+layers =
+    launch
+    app
+    gateway
+    ordering | inventory
+    chassis
+# A new top-level module (a third service, a shared helper) must be placed in a layer.
+exhaustive = true
+
+[importlinter:contract:microservices-composition-through-factories]
+name = microservices: the composition (app, launch, gateway) builds each service through its app factory (service) and reaches inventory only through ordering's HTTP proxy, never importing a service's rules, store, tables, routes or use cases itself
+type = forbidden
+source_modules =
+    {package}.app
+    {package}.launch
+    {package}.gateway
+forbidden_modules =
+    {package}.inventory.api
+    {package}.inventory.store
+    {package}.inventory.stock
+    {package}.inventory.tables
+    {package}.ordering.domain
+    {package}.ordering.application
+    {package}.ordering.adapters.http
+    {package}.ordering.adapters.sql
+# The factories it calls use all of these: what is forbidden is going around them.
+allow_indirect_imports = True
+
+[importlinter:contract:microservices-ordering-layers]
+name = microservices: inside ordering, ports and adapters: service (its composition root) > adapters > application > domain
+type = layers
+containers =
+    {package}.ordering
+layers =
+    service
+    adapters
+    application
+    domain
+exhaustive = true
+
+[importlinter:contract:microservices-ordering-inside-knows-no-outside]
+name = microservices: ordering's inside (domain, application) imports no framework, no HTTP client, no resilience library, no chassis and no adapter
+type = forbidden
+source_modules =
+    {package}.ordering.domain
+    {package}.ordering.application
+forbidden_modules =
+    flask
+    werkzeug
+    marshmallow
+    sqlalchemy
+    httpx
+    pybreaker
+    tenacity
+    {package}.chassis
+    {package}.ordering.adapters
+    {package}.ordering.service
+
+[importlinter:contract:microservices-ordering-adapters-independent]
+name = microservices: ordering's adapters (http inbound; sql and inventory_http outbound) never import each other
+type = independence
+modules =
+    {package}.ordering.adapters.http
+    {package}.ordering.adapters.sql
+    {package}.ordering.adapters.inventory_http
+
+[importlinter:contract:microservices-ordering-outbound-adapters-implement-ports]
+name = microservices: ordering's outbound adapters (sql, inventory_http) see the application only through its ports, never its use cases, sagas, recovery, views or errors
+type = forbidden
+source_modules =
+    {package}.ordering.adapters.sql
+    {package}.ordering.adapters.inventory_http
+forbidden_modules =
+    {package}.ordering.application.use_cases
+    {package}.ordering.application.sagas
+    {package}.ordering.application.recovery
+    {package}.ordering.application.views
+    {package}.ordering.application.errors
+
+[importlinter:contract:microservices-inventory-layers]
+name = microservices: inside inventory, service (its composition root) > api > store > stock | tables; the rules and the schema never import each other
+type = layers
+containers =
+    {package}.inventory
+layers =
+    service
+    api
+    store
+    stock | tables
+exhaustive = true
+
+[importlinter:contract:microservices-inventory-rules-know-no-outside]
+name = microservices: inventory's rules (stock) import no framework, no HTTP client, no resilience library and no chassis
+type = forbidden
+source_modules =
+    {package}.inventory.stock
+forbidden_modules =
+    flask
+    werkzeug
+    marshmallow
+    sqlalchemy
+    httpx
+    pybreaker
+    tenacity
+    {package}.chassis
+"""
+
 # Style name -> its contracts. The built-in variant of each style bears the style's name.
 _TEMPLATES: dict[str, str] = {
     "transaction_script": _TRANSACTION_SCRIPT,
@@ -255,6 +371,7 @@ _TEMPLATES: dict[str, str] = {
     "aggregate": _AGGREGATE,
     "hexagonal": _HEXAGONAL,
     "event_sourced": _EVENT_SOURCED,
+    "microservices": _MICROSERVICES,
 }
 
 STYLES: tuple[str, ...] = tuple(_TEMPLATES)
