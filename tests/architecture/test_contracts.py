@@ -58,6 +58,15 @@ ES_NO_FRAMEWORK_CONTRACT = "event-sourced-no-framework-inside"
 ES_READ_SIDE_CONTRACT = "event-sourced-read-side-loads-no-aggregate"
 ES_NO_SQL_CONTRACT = "event-sourced-no-sql-in-presentation"
 ES_PRESENTATION_CONTRACT = "event-sourced-presentation-through-commands-and-queries"
+MS = "microservices"
+MS_LAYERS_CONTRACT = "microservices-layers"
+MS_COMPOSITION_CONTRACT = "microservices-composition-through-factories"
+MS_ORDERING_LAYERS_CONTRACT = "microservices-ordering-layers"
+MS_ORDERING_INSIDE_CONTRACT = "microservices-ordering-inside-knows-no-outside"
+MS_ORDERING_ADAPTERS_CONTRACT = "microservices-ordering-adapters-independent"
+MS_ORDERING_PORTS_CONTRACT = "microservices-ordering-outbound-adapters-implement-ports"
+MS_INVENTORY_LAYERS_CONTRACT = "microservices-inventory-layers"
+MS_INVENTORY_RULES_CONTRACT = "microservices-inventory-rules-know-no-outside"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -310,20 +319,76 @@ PLANTS = [
     Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.domain.order"),
     Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.projections.projector"),
     Plant(ES_PRESENTATION_CONTRACT, f"{ES}.presentation", f"{{root}}.{ES}.projections.tables"),
+    # The two services never import each other, either way, and the chassis imports
+    # neither. (Each plant imports pure code from pure code, so no framework rule breaks.)
+    Plant(MS_LAYERS_CONTRACT, f"{MS}.ordering.domain", f"{{root}}.{MS}.inventory.stock"),
+    Plant(MS_LAYERS_CONTRACT, f"{MS}.inventory.stock", f"{{root}}.{MS}.ordering.domain.money"),
+    Plant(MS_LAYERS_CONTRACT, f"{MS}.chassis", f"{{root}}.{MS}.inventory.tables"),
+    Plant(MS_LAYERS_CONTRACT, f"{MS}.chassis", f"{{root}}.{MS}.ordering.domain.money"),
+    Plant(MS_LAYERS_CONTRACT, f"{MS}.gateway", f"{{root}}.{MS}.app"),
+    Plant(MS_COMPOSITION_CONTRACT, f"{MS}.app", f"{{root}}.{MS}.inventory.store"),
+    Plant(
+        MS_COMPOSITION_CONTRACT, f"{MS}.gateway", f"{{root}}.{MS}.ordering.application.use_cases"
+    ),
+    Plant(MS_COMPOSITION_CONTRACT, f"{MS}.launch", f"{{root}}.{MS}.ordering.adapters.sql.tables"),
+    # Only the domain importing the ports breaks the ordering layers alone: an adapter
+    # importing service.py also reaches the other adapters (service imports them all), the
+    # application importing an adapter breaks the inside's contract, and the domain importing
+    # any other application module is reached by the outbound adapters through the domain.
+    Plant(
+        MS_ORDERING_LAYERS_CONTRACT,
+        f"{MS}.ordering.domain",
+        f"{{root}}.{MS}.ordering.application.ports",
+    ),
+    Plant(MS_ORDERING_INSIDE_CONTRACT, f"{MS}.ordering.domain", "httpx"),
+    Plant(MS_ORDERING_INSIDE_CONTRACT, f"{MS}.ordering.domain", f"{{root}}.{MS}.chassis.responses"),
+    Plant(MS_ORDERING_INSIDE_CONTRACT, f"{MS}.ordering.application", "pybreaker"),
+    Plant(MS_ORDERING_INSIDE_CONTRACT, f"{MS}.ordering.application", "tenacity"),
+    Plant(MS_ORDERING_INSIDE_CONTRACT, f"{MS}.ordering.application", "sqlalchemy"),
+    Plant(
+        MS_ORDERING_ADAPTERS_CONTRACT,
+        f"{MS}.ordering.adapters.http",
+        f"{{root}}.{MS}.ordering.adapters.sql.tables",
+    ),
+    Plant(
+        MS_ORDERING_ADAPTERS_CONTRACT,
+        f"{MS}.ordering.adapters.sql",
+        f"{{root}}.{MS}.ordering.adapters.inventory_http",
+    ),
+    Plant(
+        MS_ORDERING_PORTS_CONTRACT,
+        f"{MS}.ordering.adapters.sql",
+        f"{{root}}.{MS}.ordering.application.use_cases",
+    ),
+    Plant(
+        MS_ORDERING_PORTS_CONTRACT,
+        f"{MS}.ordering.adapters.inventory_http",
+        f"{{root}}.{MS}.ordering.application.sagas",
+    ),
+    Plant(MS_INVENTORY_LAYERS_CONTRACT, f"{MS}.inventory.store", f"{{root}}.{MS}.inventory.api"),
+    Plant(MS_INVENTORY_LAYERS_CONTRACT, f"{MS}.inventory.tables", f"{{root}}.{MS}.inventory.stock"),
+    Plant(MS_INVENTORY_RULES_CONTRACT, f"{MS}.inventory.stock", "sqlalchemy"),
+    Plant(MS_INVENTORY_RULES_CONTRACT, f"{MS}.inventory.stock", "flask"),
+    Plant(MS_INVENTORY_RULES_CONTRACT, f"{MS}.inventory.stock", f"{{root}}.{MS}.chassis.database"),
     Plant(INDEPENDENCE_CONTRACT, f"{VARIANT}.presentation", "{root}.domain_model"),
     Plant(INDEPENDENCE_CONTRACT, f"{DM}.domain", f"{{root}}.{VARIANT}.records"),
     Plant(INDEPENDENCE_CONTRACT, "hexagonal", "{root}.aggregate"),
     Plant(INDEPENDENCE_CONTRACT, ES, "{root}.aggregate"),
+    Plant(INDEPENDENCE_CONTRACT, MS, "{root}.event_sourced"),
 ]
 
 
-# (variant, its layers contract) for every variant with an exhaustive layers contract.
+# (container below kata, its layers contract) for every exhaustive layers contract: one per
+# variant, and microservices' two services have one each besides.
 LAYERED_VARIANTS = [
     (VARIANT, LAYERS_CONTRACT),
     (DM, DM_LAYERS_CONTRACT),
     (AG, AG_LAYERS_CONTRACT),
     (HX, HX_LAYERS_CONTRACT),
     (ES, ES_LAYERS_CONTRACT),
+    (MS, MS_LAYERS_CONTRACT),
+    (f"{MS}.ordering", MS_ORDERING_LAYERS_CONTRACT),
+    (f"{MS}.inventory", MS_INVENTORY_LAYERS_CONTRACT),
 ]
 
 
@@ -363,11 +428,34 @@ def test_a_forbidden_import_breaks_its_contract_and_no_other(
     assert f"{importer} -> {imported} (l.{line})" in result.report, result.report
 
 
+@pytest.mark.parametrize(
+    ("service", "other"),
+    [("ordering.domain", "inventory.stock"), ("inventory.stock", "ordering.domain.money")],
+)
+def test_a_service_that_reaches_the_other_through_a_module_outside_the_variant_breaks_the_layers(
+    probe: Probe, service: str, other: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A relay outside kata.microservices, importing nothing else: only the chain through it
+    # joins the two services, so only an indirect check can see it.
+    relay = probe.package / "relay.py"
+    relay.write_text(f'"""A go-between."""\n\nimport {probe.module(MS)}.{other}\n', "utf-8")
+    importer, _, line = _plant(probe, Plant(MS_LAYERS_CONTRACT, f"{MS}.{service}", "{root}.relay"))
+
+    result = _lint(probe.config, probe.cache_dir, capsys)
+
+    _assert_only_broken(MS_LAYERS_CONTRACT, result, probe)
+    chain = (
+        f"{importer} -> {probe.module('relay')} (l.{line}) "
+        f"{probe.module('relay')} -> {probe.module(MS)}.{other} (l.3)"
+    )
+    assert chain in result.report, result.report
+
+
 @pytest.mark.parametrize(("variant", "contract"), LAYERED_VARIANTS)
 def test_a_module_outside_the_layers_breaks_the_layers_contract_and_no_other(
     probe: Probe, variant: str, contract: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stray = probe.package / variant / "helpers.py"
+    stray = probe.package.joinpath(*variant.split("."), "helpers.py")
     stray.write_text('"""Belongs to no layer."""\n\n\ndef helper() -> None:\n    pass\n', "utf-8")
 
     result = _lint(probe.config, probe.cache_dir, capsys)
@@ -420,6 +508,17 @@ def _layers_of(config_text: str, contract_id: str) -> tuple[list[str], list[str]
                 "domain",
             ],
         ),
+        (MS, MS_LAYERS_CONTRACT, ["launch", "app", "gateway", "ordering", "inventory", "chassis"]),
+        (
+            f"{MS}.ordering",
+            MS_ORDERING_LAYERS_CONTRACT,
+            ["service", "adapters", "application", "domain"],
+        ),
+        (
+            f"{MS}.inventory",
+            MS_INVENTORY_LAYERS_CONTRACT,
+            ["service", "api", "store", "stock", "tables"],
+        ),
     ],
 )
 def test_every_layer_of_a_variant_exists_and_holds_code(
@@ -429,7 +528,7 @@ def test_every_layer_of_a_variant_exists_and_holds_code(
 
     assert containers == [f"{ROOT}.{variant}"]
     assert layers == expected
-    folder = REPO / ROOT / variant
+    folder = REPO.joinpath(ROOT, *variant.split("."))
     without_code = [
         layer
         for layer in layers
