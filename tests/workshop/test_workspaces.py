@@ -55,7 +55,14 @@ def test_a_workspace_records_where_it_came_from(ws: variants.Workspace, workshop
 
 
 def test_the_registry_lists_a_workspace_only_when_asked(ws: variants.Workspace) -> None:
-    built_in = ["transaction_script", "domain_model", "aggregate", "hexagonal", "event_sourced"]
+    built_in = [
+        "transaction_script",
+        "domain_model",
+        "aggregate",
+        "hexagonal",
+        "event_sourced",
+        "microservices",
+    ]
 
     assert variants.names() == built_in
     assert variants.names(workspaces=True) == [*built_in, "ws"]
