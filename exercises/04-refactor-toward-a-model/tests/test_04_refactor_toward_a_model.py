@@ -5,9 +5,10 @@ Run with ``pytest --exercise 04 --variant NAME`` (``kata exercise check 04 --var
 adds the shared suite, which must stay green at every step). Both checks read the code, so
 they run once per variant: the PostgreSQL case is skipped.
 
-The aggregate, hexagonal and event_sourced variants are domain models already, with layers of
-other names (application, infrastructure, adapters, eventstore, projections): they are held to
-the contracts of their own style, which forbid the domain at least as much. For them the
+The aggregate, hexagonal, event_sourced and microservices variants are domain models already,
+with layers of other names (application, infrastructure, adapters, eventstore, projections;
+in microservices, the ordering service's hexagon beside the inventory service): they are held
+to the contracts of their own style, which forbid the domain at least as much. For them the
 exercise is reading only.
 """
 
@@ -25,7 +26,7 @@ from tests.workshop.code import code_under_test
 MODEL_RULES = ("O4", "O5", "O7")
 TARGET_STYLE = "domain_model"
 # Styles that are domain models already, under layer names of their own.
-BEYOND_THE_TARGET = ("aggregate", "hexagonal", "event_sourced")
+BEYOND_THE_TARGET = ("aggregate", "hexagonal", "event_sourced", "microservices")
 # Where a style also applies a model rule outside domain/, and which rule: event sourcing's
 # read side prices an order's view with the domain's own `price` (O4), since the events
 # carry lines, not subtotals. The rule is still the domain's; the projection computes with it.
@@ -76,8 +77,9 @@ def test_o4_o5_and_o7_are_enforced_in_the_domain_layer(target: Target) -> None:
 
 
 def test_the_layers_keep_the_domain_models_contracts(target: Target) -> None:
-    """The variant keeps every import contract of the domain_model style (aggregate and
-    hexagonal, domain models under other layer names: every contract of their own style)."""
+    """The variant keeps every import contract of the domain_model style (aggregate, hexagonal,
+    event_sourced and microservices, domain models under other layer names: every contract of
+    their own style)."""
     name = code_under_test(target)
     style = style_to_keep(name)
 
