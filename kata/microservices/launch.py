@@ -61,6 +61,13 @@ def served_app(
         child.stop(timeout=5.0)
         raise
     app.extensions[WORKERS].append(child)  # stopped when the server stops
+    close_database = app.extensions["kata.close"]
+
+    def close() -> None:  # also when the server cannot start (its port is taken)
+        close_database()
+        child.stop(timeout=5.0)
+
+    app.extensions["kata.close"] = close
     return app
 
 
@@ -82,6 +89,7 @@ class InventoryProcess:
             preexec_fn=_stop_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         self._listening = threading.Event()
+        self._stopping = threading.Event()
         self._last_line = ""
         self.url = ""
         threading.Thread(target=self._pass_output_on, name="kata-inventory", daemon=True).start()
@@ -90,9 +98,12 @@ class InventoryProcess:
             raise CannotStart(f"the inventory service did not start: {self._last_line}")
 
     def start(self) -> None:
-        """Already running: it had to listen before the ordering service could be built."""
+        """Already running (it had to listen before the ordering service could be built):
+        says where, now that the server starts too."""
+        print(f"inventory: listening on {self.url}", flush=True)
 
     def stop(self, timeout: float) -> None:
+        self._stopping.set()  # its last lines would follow the server's own last one
         with contextlib.suppress(ProcessLookupError):
             self._process.send_signal(signal.SIGTERM)
         try:
@@ -105,10 +116,14 @@ class InventoryProcess:
         assert self._process.stdout is not None
         for line in self._process.stdout:
             self._last_line = line.strip()
+            # Passed on once it listens, and not its own "serving … on" line: a server that
+            # cannot start says so in one line (this child's last), and whoever reads the
+            # output for the URL served ("serving … on http://…") must find the ordering's.
             if not self.url and (found := _SERVING.search(line)):
                 self.url = found[1]
                 self._listening.set()
-            print(f"inventory: {line.rstrip()}", flush=True)
+            elif self.url and not self._stopping.is_set():
+                print(f"inventory: {line.rstrip()}", flush=True)
         self._listening.set()  # it ended: whoever waits for it to listen stops waiting
 
 
