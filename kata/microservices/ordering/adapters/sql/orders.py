@@ -50,7 +50,8 @@ _STALE = select(sagas).where(sagas.c.started_at < bindparam("before"))
 _CLAIM = (
     update(sagas)
     .where(
-        sagas.c.order_id == bindparam("order_id"),
+        # Not "order_id": an UPDATE keeps its columns' names for the values it sets.
+        sagas.c.order_id == bindparam("claimed"),
         sagas.c.forward_version == bindparam("forward"),
         sagas.c.started_at == bindparam("seen"),
     )
@@ -143,7 +144,13 @@ class SqlSagaLog:
     def claim(self, saga: Saga) -> bool:
         now = datetime.now(UTC).isoformat()
         claimed = self._connection.execute(
-            _CLAIM, {**_key(saga), "seen": saga.started_at.isoformat(), "now": now}
+            _CLAIM,
+            {
+                "claimed": saga.order_id,
+                "forward": saga.forward_version,
+                "seen": saga.started_at.isoformat(),
+                "now": now,
+            },
         )
         return claimed.rowcount == 1
 
