@@ -62,6 +62,7 @@ _VARIANT_SUITES = (
     "tests/aggregate/",
     "tests/hexagonal/",
     "tests/event_sourced/",
+    "tests/microservices/",
 )
 _seconds_by_suite: dict[str, float] = {}
 _tests_by_suite: dict[str, int] = {}

@@ -1,0 +1,48 @@
+"""The proxy's circuit breaker: while inventory is down, the ordering service answers 503
+at once instead of making each request wait out its timeouts, and it closes again by itself
+once inventory is back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kata.microservices.ordering.adapters.inventory_http import FAILURES_TO_OPEN
+from tests.microservices.shop import ALWAYS, assert_unavailable, open_shop
+
+ORDER = {"customer_id": "c", "lines": [{"sku": "FAULT-A", "quantity": 1}]}
+
+
+def test_after_five_failures_calls_fail_at_once_until_the_timeout_has_passed(
+    tmp_path: Path,
+) -> None:
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        for step in ("quote", "catalogue"):
+            shop.inventory.fail(step, "down", ALWAYS)
+        while len(shop.inventory.sent) < FAILURES_TO_OPEN:
+            assert_unavailable(shop.client.post("/orders", json=ORDER))
+        assert len(shop.inventory.sent) == FAILURES_TO_OPEN
+
+        # Open: nothing reaches inventory, even once it is back, until the timeout passes.
+        assert_unavailable(shop.client.post("/orders", json=ORDER))
+        assert_unavailable(shop.client.get("/products"))
+        shop.inventory.heal()
+        assert_unavailable(shop.client.post("/orders", json=ORDER))
+        assert len(shop.inventory.sent) == FAILURES_TO_OPEN
+
+        shop.proxy.breaker.reset_timeout = 0  # its timeout has passed (set, not waited out)
+        assert shop.client.post("/orders", json=ORDER).status_code == 201  # the trial call
+        assert shop.client.get("/products").status_code == 200
+        assert shop.proxy.breaker.current_state == "closed"
+        shop.assert_conserved()
+
+
+def test_a_failure_between_successes_does_not_open_the_circuit(tmp_path: Path) -> None:
+    """Five failures in a row open it, not five in all."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        for number in range(FAILURES_TO_OPEN + 1):
+            shop.inventory.fail("quote", "500", times=1)  # retried: the order is placed
+            order = {**ORDER, "customer_id": f"c{number}"}
+            assert shop.client.post("/orders", json=order).status_code == 201
+
+        assert shop.proxy.breaker.current_state == "closed"
+        shop.assert_conserved()

@@ -1,0 +1,155 @@
+"""Recovery: a saga the ordering process left half-done when it died is compensated once
+it is older than the lease, exactly once, however many processes recover at the same time;
+and a late copy of an old hold never moves stock again (reservations are versioned)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, update
+
+from kata.microservices.ordering.adapters.sql.tables import sagas
+from kata.microservices.ordering.application.recovery import recover
+from tests.microservices.shop import Crash, Shop, assert_unavailable, open_shop
+from tests.microservices.test_saga_faults import (
+    CHANGES,
+    Before,
+    _assert_nothing_changed,
+    _before,
+)
+
+NOW = timedelta(0)
+
+
+def _age_the_log(url: str) -> None:
+    """Every saga in the log started an hour ago: older than the lease."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+            connection.execute(update(sagas).values(started_at=an_hour_ago))
+    finally:
+        engine.dispose()
+
+
+def _crash_after_the_hold(shop: Shop, change_name: str) -> Before:
+    """The change made on a new order; the process dies once inventory has taken its hold."""
+    change = CHANGES[change_name]
+    before = _before(shop, change)
+    shop.inventory.fail("hold", "crash", times=1)
+    with pytest.raises(Crash):
+        change.send(shop, before.order)
+    assert len(shop.sagas()) == 1
+    return before
+
+
+@pytest.mark.parametrize("change_name", CHANGES)
+def test_a_crash_between_the_hold_and_step_3_is_compensated_by_recovery(
+    change_name: str, tmp_path: Path
+) -> None:
+    """The process dies once inventory has taken the hold, before the order is saved: stock
+    is held for nothing until recovery, which gives it back once the lease has passed."""
+    change = CHANGES[change_name]
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        before = _before(shop, change)
+        shop.inventory.fail("hold", "crash", times=1)
+
+        with pytest.raises(Crash):
+            change.send(shop, before.order)
+
+        assert len(shop.sagas()) == 1
+        assert shop.stock() != before.stock  # held in inventory, not in ordering
+        assert recover(shop.services) == 0  # younger than the lease: perhaps still running
+        assert recover(shop.services, older_than=NOW) == 1
+        assert recover(shop.services, older_than=NOW) == 0
+        assert len(shop.inventory.calls("undo")) == 1
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+        # The order goes on as if nothing happened: the change can be made again.
+        assert change.send(shop, before.order).status_code in (200, 201)
+        shop.assert_conserved()
+
+
+def test_two_recoveries_claim_a_saga_once(tmp_path: Path) -> None:
+    """Two processes read the log at the same moment and both find the saga; claiming is a
+    compare-and-set, so only one of them takes it."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        _crash_after_the_hold(shop, "place")
+        found = []
+        for _ in range(2):
+            with shop.services.units() as uow:
+                found.append(uow.sagas.stale(datetime.now(UTC)))
+        claimed = []
+        for stale in found:
+            with shop.services.units() as uow:
+                claimed.append(uow.sagas.claim(stale[0]))
+                uow.commit()
+
+        assert claimed == [True, False]
+
+
+def test_a_recovery_running_while_another_compensates_leaves_the_saga_alone(
+    tmp_path: Path,
+) -> None:
+    """The second process looks at the log while the first one's compensation is in
+    inventory: the claim renewed the saga's lease, so it is not taken twice."""
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    with open_shop(url) as shop:
+        before = _crash_after_the_hold(shop, "place")
+        _age_the_log(url)
+        second: list[int] = []
+        shop.inventory.meanwhile["undo"] = lambda: second.append(recover(shop.services))
+
+        first = recover(shop.services)
+
+        assert (first, second) == (1, [0])
+        assert len(shop.inventory.calls("undo")) == 1
+        _assert_nothing_changed(shop, before)
+
+
+def test_recoveries_started_together_compensate_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    with open_shop(url) as shop:
+        before = _crash_after_the_hold(shop, "cancel")
+        _age_the_log(url)
+        together = threading.Barrier(2)
+        done: list[int] = []
+
+        def recovering() -> None:
+            together.wait(10)
+            done.append(recover(shop.services))
+
+        threads = [threading.Thread(target=recovering) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+        assert sorted(done) == [0, 1]
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+
+
+def test_a_late_copy_of_an_old_hold_moves_no_stock(tmp_path: Path) -> None:
+    """Copies of earlier holds arrive at inventory after newer ones (a retry that was slow
+    on the network): each is answered, and none moves stock again."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        order = shop.place({"FAULT-A": 2})
+        amended = shop.client.put(f"/orders/{order['id']}/lines/FAULT-A", json={"quantity": 5})
+        assert amended.status_code == 200
+        shop.inventory.fail("hold", "timeout")
+        refused = shop.client.put(f"/orders/{order['id']}/lines/FAULT-B", json={"quantity": 4})
+        assert_unavailable(refused)  # taken, then compensated
+        shop.inventory.heal()
+        cancelled = shop.client.post(f"/orders/{order['id']}/cancellation")
+        assert cancelled.status_code == 200
+        stock = shop.stock()
+
+        for late in shop.inventory.calls("hold") + shop.inventory.calls("undo"):
+            assert shop.inventory.replay(late).status_code == 200
+
+        assert shop.stock() == stock == {"FAULT-A": 10, "FAULT-B": 10}
+        shop.assert_conserved()
