@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -38,7 +39,7 @@ def refused_start(
 
 
 class KataServer:
-    """``kata serve VARIANT --port 0`` in a child process; ``url`` once it listens."""
+    """``kata serve VARIANT --port 0 [OPTIONS]`` in a child process; ``url`` once it listens."""
 
     def __init__(
         self,
@@ -46,8 +47,9 @@ class KataServer:
         database_url: str | None,
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
+        options: Sequence[str] = (),
     ) -> None:
-        command = serve_command(variant, database_url, "--port", "0")
+        command = serve_command(variant, database_url, "--port", "0", *options)
         self.output: list[str] = []
         self._listening = threading.Event()
         self.url = ""
