@@ -18,9 +18,9 @@ raises ``InventoryUncertain``: the saga compensates it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pybreaker
@@ -42,6 +42,8 @@ from kata.microservices.ordering.domain.errors import (
 )
 from kata.microservices.ordering.domain.money import Money
 
+T = TypeVar("T")
+
 TIMEOUT = httpx.Timeout(5.0, connect=1.0)  # seconds; connect fails fast when nobody listens
 ATTEMPTS = 3
 FAILURES_TO_OPEN = 5
@@ -56,10 +58,20 @@ class _Failed(Exception):
         self.sent = sent  # the request may have been taken
 
 
+class _Breaker(pybreaker.CircuitBreaker):
+    """pybreaker's circuit breaker, whose ``call`` holds the breaker's lock for as long as
+    the call takes (pybreaker issue 55): every request to inventory would wait for the one
+    before, for its timeouts when inventory hangs. Here calls run side by side; the state
+    changes (open, half-open, close) still take the lock."""
+
+    def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.state.call(func, *args, **kwargs)
+
+
 class HttpInventory:
     def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
         self._client = client or httpx.Client(base_url=base_url, timeout=TIMEOUT)
-        self.breaker = pybreaker.CircuitBreaker(
+        self.breaker = _Breaker(
             fail_max=FAILURES_TO_OPEN,
             reset_timeout=SECONDS_OPEN,
             exclude=[DomainError, InventoryUnavailable],  # answers, not failures
