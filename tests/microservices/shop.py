@@ -10,6 +10,7 @@ circuit breaker's timeout is set, not waited out.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from kata.microservices.ordering.application.ports import Saga
 from kata.microservices.ordering.application.sagas import Services
 
 ALWAYS = 1_000_000  # calls a fault lasts for: inventory stays that way
+HANG_SECONDS = 60.0  # the bound on a held call, should a test fail to release it
 FAILURES = ("down", "timeout", "500")
 # The catalogue every test starts from: SKU -> (price, stock).
 PRODUCTS = {"FAULT-A": ("2.50", 10), "FAULT-B": ("4.00", 10)}
@@ -47,7 +49,8 @@ class FaultyInventory(httpx.BaseTransport):
 
     Failures: ``down`` (connection refused: the request never arrives), ``timeout`` (it
     arrives and is carried out; the answer is lost), ``500`` (inventory fails before doing
-    anything), ``crash`` (it is carried out, then the ordering process dies).
+    anything), ``crash`` (it is carried out, then the ordering process dies), ``hang`` (it
+    waits for the test's ``released`` before it is carried out).
     """
 
     def __init__(self, inventory: httpx.BaseTransport) -> None:
@@ -58,6 +61,8 @@ class FaultyInventory(httpx.BaseTransport):
         # step -> what happens elsewhere once inventory has carried out that call, before
         # its answer is back (another request, a recovery in another process)
         self.meanwhile: dict[str, Callable[[], object]] = {}
+        self.hanging = threading.Event()  # a call is held (failure "hang")
+        self.released = threading.Event()  # and may go on
 
     def fail(self, step: str, failure: str, times: int = ALWAYS) -> None:
         self._planned[step] = (failure, times)
@@ -76,6 +81,9 @@ class FaultyInventory(httpx.BaseTransport):
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         if failure == "500":
             return httpx.Response(500, json={"status": 500}, request=request)
+        if failure == "hang":  # inventory slow to answer: held until the test releases it
+            self.hanging.set()
+            assert self.released.wait(HANG_SECONDS), "the test never released the call"
         answer = self._inventory.handle_request(request)
         if step in self.meanwhile:
             self.meanwhile.pop(step)()

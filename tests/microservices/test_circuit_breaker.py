@@ -4,11 +4,13 @@ once inventory is back."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kata.microservices.ordering.adapters.inventory_http import FAILURES_TO_OPEN
-from tests.microservices.shop import ALWAYS, assert_unavailable, open_shop
+from tests.microservices.shop import ALWAYS, HANG_SECONDS, assert_unavailable, open_shop
 
+PROMPT_SECONDS = 5.0  # answered "at once": far more than it takes, far less than hung
 ORDER = {"customer_id": "c", "lines": [{"sku": "FAULT-A", "quantity": 1}]}
 
 
@@ -45,4 +47,26 @@ def test_a_failure_between_successes_does_not_open_the_circuit(tmp_path: Path) -
             assert shop.client.post("/orders", json=order).status_code == 201
 
         assert shop.proxy.breaker.current_state == "closed"
+        shop.assert_conserved()
+
+
+def test_a_request_waiting_on_inventory_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    """Each request's calls to inventory go their own way: while one waits for a slow
+    answer, another is answered (a breaker that let one call through at a time would make
+    every request wait out the slow one's timeouts, the very thing it is there to prevent)."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        shop.inventory.fail("quote", "hang", times=1)
+        waiting, other = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
+        try:
+            slow = waiting.submit(shop.client.post, "/orders", json=ORDER)
+            assert shop.inventory.hanging.wait(HANG_SECONDS)
+            browsing = shop.client.application.test_client()
+            quick = other.submit(browsing.get, "/products").result(timeout=PROMPT_SECONDS)
+        finally:
+            shop.inventory.released.set()
+            waiting.shutdown()
+            other.shutdown()
+
+        assert quick.status_code == 200
+        assert slow.result().status_code == 201
         shop.assert_conserved()
