@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from kata.microservices.ordering.adapters.sql.tables import sagas
-from kata.microservices.ordering.application.recovery import recover
+from kata.microservices.ordering.application.recovery import RecoveryWorker, recover
 from tests.microservices.shop import Crash, Shop, assert_unavailable, open_shop
 from tests.microservices.test_saga_faults import (
     CHANGES,
@@ -48,12 +48,12 @@ def _crash_after_the_hold(shop: Shop, change_name: str) -> Before:
 
 @pytest.mark.parametrize("change_name", CHANGES)
 def test_a_crash_between_the_hold_and_step_3_is_compensated_by_recovery(
-    change_name: str, tmp_path: Path
+    change_name: str, database_url: str
 ) -> None:
     """The process dies once inventory has taken the hold, before the order is saved: stock
     is held for nothing until recovery, which gives it back once the lease has passed."""
     change = CHANGES[change_name]
-    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+    with open_shop(database_url) as shop:
         before = _before(shop, change)
         shop.inventory.fail("hold", "crash", times=1)
 
@@ -73,10 +73,10 @@ def test_a_crash_between_the_hold_and_step_3_is_compensated_by_recovery(
         shop.assert_conserved()
 
 
-def test_two_recoveries_claim_a_saga_once(tmp_path: Path) -> None:
+def test_two_recoveries_claim_a_saga_once(database_url: str) -> None:
     """Two processes read the log at the same moment and both find the saga; claiming is a
     compare-and-set, so only one of them takes it."""
-    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+    with open_shop(database_url) as shop:
         _crash_after_the_hold(shop, "place")
         found = []
         for _ in range(2):
@@ -92,11 +92,11 @@ def test_two_recoveries_claim_a_saga_once(tmp_path: Path) -> None:
 
 
 def test_a_recovery_running_while_another_compensates_leaves_the_saga_alone(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """The second process looks at the log while the first one's compensation is in
     inventory: the claim renewed the saga's lease, so it is not taken twice."""
-    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    url = database_url
     with open_shop(url) as shop:
         before = _crash_after_the_hold(shop, "place")
         _age_the_log(url)
@@ -110,8 +110,8 @@ def test_a_recovery_running_while_another_compensates_leaves_the_saga_alone(
         _assert_nothing_changed(shop, before)
 
 
-def test_recoveries_started_together_compensate_once(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+def test_recoveries_started_together_compensate_once(database_url: str) -> None:
+    url = database_url
     with open_shop(url) as shop:
         before = _crash_after_the_hold(shop, "cancel")
         _age_the_log(url)
@@ -152,4 +152,59 @@ def test_a_late_copy_of_an_old_hold_moves_no_stock(tmp_path: Path) -> None:
             assert shop.inventory.replay(late).status_code == 200
 
         assert shop.stock() == stock == {"FAULT-A": 10, "FAULT-B": 10}
+        shop.assert_conserved()
+
+
+def test_the_recovery_worker_compensates_at_start(database_url: str) -> None:
+    """The worker each ordering process runs: its first round, at start, compensates a saga
+    left older than the lease (stopping it waits for the round to end)."""
+    with open_shop(database_url) as shop:
+        before = _crash_after_the_hold(shop, "set-line")
+        _age_the_log(database_url)
+        compensated = threading.Event()
+        shop.inventory.meanwhile["undo"] = compensated.set
+        worker = RecoveryWorker(shop.services)
+
+        worker.start()
+        assert compensated.wait(30)
+        worker.stop(timeout=30)
+
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+
+
+def test_a_request_whose_saga_recovery_took_is_answered_503(database_url: str) -> None:
+    """A request so slow that recovery compensated its saga meanwhile (another process, the
+    lease passed): its step 3 finds the saga gone, so it saves nothing and says 503; the
+    stock it held is back, once."""
+    with open_shop(database_url) as shop:
+        before = _before(shop, CHANGES["place"])
+        recovered: list[int] = []
+        shop.inventory.meanwhile["hold"] = lambda: recovered.append(
+            recover(shop.services, older_than=NOW)
+        )
+
+        assert_unavailable(CHANGES["place"].send(shop, None))
+
+        assert recovered == [1]
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+
+
+def test_a_placement_refused_for_want_of_inventory_keeps_its_key_free(database_url: str) -> None:
+    """O12: only a placement that succeeds binds its Idempotency-Key; one answered 503 can
+    be sent again with the same key once inventory is back, and places the order once."""
+    with open_shop(database_url) as shop:
+        body = {"customer_id": "k", "lines": [{"sku": "FAULT-A", "quantity": 1}]}
+        key = {"Idempotency-Key": "key-1"}
+        shop.inventory.fail("hold", "timeout")
+
+        assert_unavailable(shop.client.post("/orders", json=body, headers=key))
+        shop.inventory.heal()
+        placed = shop.client.post("/orders", json=body, headers=key)
+        again = shop.client.post("/orders", json=body, headers=key)
+
+        assert (placed.status_code, again.status_code) == (201, 201)
+        assert again.get_json() == placed.get_json()
+        assert len(shop.client.get("/orders?customer_id=k").get_json()["orders"]) == 1
         shop.assert_conserved()
