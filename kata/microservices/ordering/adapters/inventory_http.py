@@ -94,9 +94,12 @@ class HttpInventory:
 
         def send() -> httpx.Response:
             try:
-                return self._client.request(method, path, headers=headers, content=body)
+                answer = self._client.request(method, path, headers=headers, content=body)
             except httpx.TransportError as error:
                 raise _Failed(str(error), sent=not isinstance(error, httpx.ConnectError)) from error
+            if answer.status_code >= 500:  # its failure, as for any call: 503, never 500
+                raise _Failed(f"inventory answered {answer.status_code}", sent=True)
+            return answer
 
         try:
             return self.breaker.call(send)
