@@ -657,7 +657,7 @@ def _still_running(pids: list[int], timeout: float) -> list[int]:
     return running
 
 
-def test_the_ordering_process_killed_mid_load_on_postgresql_is_recovered() -> None:
+def test_microservices_ordering_process_killed_mid_load_on_postgresql_is_recovered() -> None:
     """``kata serve microservices`` (the ordering process, with its inventory child) is killed
     with SIGKILL under load, perhaps between a saga's hold and its step 3; its inventory child
     ends with it. Restarted, with that saga's recovery run at once (lease 0) against the
@@ -706,9 +706,7 @@ def test_stopping_microservices_stops_every_process_it_started(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_inventory_and_ordering_on_two_processes_serve_the_contract(
-    backend: str, tmp_path: Path
-) -> None:
+def test_microservices_on_two_processes_serve_the_contract(backend: str, tmp_path: Path) -> None:
     """``--service inventory`` and ``--service ordering --inventory-url`` run the two services
     apart (two hosts, here two processes); the public contract is served by the ordering
     process. Once inventory is down, what needs stock is answered 503 service-unavailable
