@@ -64,6 +64,9 @@ class Saga:
     forward_version: int
     undo_version: int
     started_at: datetime
+    # A saga that gives units back can be undone only while nobody took them: its change
+    # as the domain's command (e.g. {"do": "cancel"}), for recovery to complete it instead.
+    redo: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Recovery: a saga left half-done (the process died between its steps, or inventory was
-down when it had to be compensated) is compensated, exactly once.
+down when it had to be compensated) is compensated — or, when it gave units back that are
+sold since and so cannot be undone, completed — exactly once.
 
 It runs when the service starts and then periodically. A saga is left alone until it is
 older than the lease, longer than any request can take: a request still running in another
@@ -13,9 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
+from kata.microservices.ordering.application.ports import Conflict, Saga
 from kata.microservices.ordering.application.sagas import Services, compensate
 from kata.microservices.ordering.domain.errors import DomainError
+from kata.microservices.ordering.domain.money import Money
+from kata.microservices.ordering.domain.order import Order
+from kata.microservices.ordering.domain.values import Quantity, Sku
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +42,55 @@ def recover(services: Services, older_than: timedelta = LEASE) -> int:
             uow.commit()
         try:
             compensated = claimed and compensate(services, saga)
-        except DomainError:  # refused (the stock it would take back is sold): left in the log
-            log.exception("cannot compensate the %s saga of order %s", saga.step, saga.order_id)
-            continue  # the others are not held up
+        except DomainError:  # refused: the units it gave back are sold; go forward instead
+            compensated = complete(services, saga)
         if compensated:
             log.info("recovered the %s saga of order %s", saga.step, saga.order_id)
             done += 1
     return done
+
+
+def complete(services: Services, saga: Saga) -> bool:
+    """Complete a saga that gave units back and cannot be undone: inventory holds its target,
+    so the order takes the change its ``redo`` command describes (the domain checks it again)
+    and the saga is forgotten, in one transaction. False (logged, left in the log) if it has
+    no command or the order no longer takes it."""
+    if saga.redo is None:
+        log.error(
+            "the %s saga of order %s can be neither undone nor redone", saga.step, saga.order_id
+        )
+        return False
+    try:
+        with services.units() as uow:
+            order = uow.orders.get(saga.order_id)
+            if order is None:
+                return False
+            redo(order, saga.redo)
+            uow.orders.save(order)
+            uow.sagas.forget(saga)
+            uow.commit()
+    except (DomainError, Conflict) as refused:
+        log.error(
+            "the %s saga of order %s cannot be completed: %s", saga.step, saga.order_id, refused
+        )
+        return False
+    log.info("completed the %s saga of order %s", saga.step, saga.order_id)
+    return True
+
+
+def redo(order: Order, command: dict[str, Any]) -> None:
+    """Apply a saga's ``redo`` command to the order (see ``use_cases``)."""
+    match command:
+        case {"do": "cancel"}:
+            order.cancel()
+        case {"do": "fail_payment", "payment_id": str(payment_id)}:
+            order.fail_payment(payment_id)
+        case {"do": "remove_line", "sku": str(sku)}:
+            order.remove_line(Sku(sku))
+        case {"do": "set_line", "sku": str(sku), "quantity": int(units), "price": str(price)}:
+            order.set_line(Sku(sku), Quantity(units), Money(Decimal(price)))
+        case _:
+            raise ValueError(f"not a saga's command: {command}")
 
 
 class RecoveryWorker:

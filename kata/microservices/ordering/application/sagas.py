@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kata.microservices.ordering.application.ports import (
     Inventory,
@@ -56,10 +56,13 @@ def held(order: Order) -> dict[str, int]:
     return {line.sku.code: line.quantity for line in order.lines}
 
 
-def saga_for(step: str, order: Order, previous: dict[str, int]) -> Saga:
+def saga_for(
+    step: str, order: Order, previous: dict[str, int], redo: dict[str, Any] | None = None
+) -> Saga:
     """A saga moving the reservation from ``previous`` to what ``order`` now holds; its
-    versions are taken when it is logged."""
-    return Saga(order.id, step, "STARTED", previous, held(order), 0, 0, datetime.now(UTC))
+    versions are taken when it is logged. ``redo``: the change as a command, for a saga that
+    gives units back (see :func:`compensate`)."""
+    return Saga(order.id, step, "STARTED", previous, held(order), 0, 0, datetime.now(UTC), redo)
 
 
 def move_stock(services: Services, saga: Saga, seen: int, complete: Callable[[UnitOfWork], T]) -> T:
@@ -70,7 +73,7 @@ def move_stock(services: Services, saga: Saga, seen: int, complete: Callable[[Un
     try:
         services.inventory.hold(saga.order_id, saga.forward_version, saga.target)
     except InventoryUncertain:
-        compensate(services, saga)
+        _compensate_or_leave(services, saga)
         raise
     except (DomainError, InventoryUnavailable):
         _forget(services, saga)  # refused or never taken: nothing moved
@@ -82,7 +85,7 @@ def move_stock(services: Services, saga: Saga, seen: int, complete: Callable[[Un
                 raise InventoryUncertain("The change was undone while it waited; try again.")
             uow.commit()
     except BaseException:
-        compensate(services, saga)
+        _compensate_or_leave(services, saga)
         raise
     return result
 
@@ -104,7 +107,12 @@ def _log(services: Services, saga: Saga, seen: int) -> Saga:
 
 def compensate(services: Services, saga: Saga) -> bool:
     """Hold the previous lines again, then forget the saga; False if inventory did not
-    answer (the saga stays in the log, for recovery)."""
+    answer (the saga stays in the log, for recovery).
+
+    Inventory refuses (``InsufficientStock``) when the saga gave units back and they are sold
+    since: then the reservation holds the saga's target, and only going forward is left —
+    :func:`recovery.recover` completes such a saga with its ``redo`` command.
+    """
     try:
         services.inventory.hold(saga.order_id, saga.undo_version, saga.previous)
     except InventoryUnavailable as unavailable:
@@ -112,6 +120,15 @@ def compensate(services: Services, saga: Saga) -> bool:
         return False
     _forget(services, saga)
     return True
+
+
+def _compensate_or_leave(services: Services, saga: Saga) -> None:
+    """Compensate in the request's path; a refusal is left to recovery, and the request
+    answers with what failed it, not with the compensation's refusal."""
+    try:
+        compensate(services, saga)
+    except DomainError as refused:
+        log.warning("saga of %s left for recovery to complete: %s", saga.order_id, refused)
 
 
 def _forget(services: Services, saga: Saga) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from kata.microservices.ordering.application.errors import (
     ConcurrentModification,
@@ -128,7 +128,8 @@ def set_line(services: Services, order_id: str, sku: str, quantity: int) -> Orde
     price = _prices(services, {sku: quantity})[sku]
     before = held(order)
     order.set_line(Sku(sku), Quantity(quantity), price)
-    return _changed(services, "set-line", order, before)
+    redo = {"do": "set_line", "sku": sku, "quantity": quantity, "price": str(price)}
+    return _changed(services, "set-line", order, before, redo)
 
 
 @use_case
@@ -136,7 +137,7 @@ def remove_line(services: Services, order_id: str, sku: str) -> OrderView:
     order = _loaded(services, order_id)
     before = held(order)
     order.remove_line(Sku(sku))
-    return _changed(services, "remove-line", order, before)
+    return _changed(services, "remove-line", order, before, {"do": "remove_line", "sku": sku})
 
 
 @use_case
@@ -144,7 +145,7 @@ def cancel_order(services: Services, order_id: str) -> OrderView:
     order = _loaded(services, order_id)
     before = held(order)
     order.cancel()
-    return _changed(services, "cancel", order, before)
+    return _changed(services, "cancel", order, before, {"do": "cancel"})
 
 
 @use_case
@@ -157,7 +158,8 @@ def record_payment_result(
         order.pay(payment_id, Money(amount))
         return _changed(services, "pay", order, before)
     order.fail_payment(payment_id)
-    return _changed(services, "payment-failed", order, before)
+    redo = {"do": "fail_payment", "payment_id": payment_id}
+    return _changed(services, "payment-failed", order, before, redo)
 
 
 @use_case
@@ -168,9 +170,16 @@ def ship_order(services: Services, order_id: str) -> OrderView:
     return _changed(services, "ship", order, before)
 
 
-def _changed(services: Services, step: str, order: Order, before: dict[str, int]) -> OrderView:
+def _changed(
+    services: Services,
+    step: str,
+    order: Order,
+    before: dict[str, int],
+    redo: dict[str, Any] | None = None,
+) -> OrderView:
     """Save a changed order: through a saga when what its reservation holds changes, else in
-    one local transaction."""
+    one local transaction. ``redo`` is the change as a command, for recovery to complete a
+    saga that gave units back and cannot be undone."""
     if not order.has_changes:
         return order_view(order)  # nothing changed (a repeated payment, the same quantity)
     if held(order) == before:
@@ -180,7 +189,7 @@ def _changed(services: Services, step: str, order: Order, before: dict[str, int]
         uow.orders.save(order)
         return order_view(order)
 
-    return move_stock(services, saga_for(step, order, before), order.version, complete)
+    return move_stock(services, saga_for(step, order, before, redo), order.version, complete)
 
 
 def _saved(services: Services, order: Order) -> OrderView:

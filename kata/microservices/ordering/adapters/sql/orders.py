@@ -196,6 +196,7 @@ def _saga_row(saga: Saga) -> dict[str, Any]:
         "forward_version": saga.forward_version,
         "undo_version": saga.undo_version,
         "started_at": saga.started_at.isoformat(),
+        "redo": None if saga.redo is None else json.dumps(saga.redo, sort_keys=True),
     }
 
 
@@ -209,6 +210,7 @@ def _saga(row: Row[Any]) -> Saga:
         row.forward_version,
         row.undo_version,
         datetime.fromisoformat(row.started_at),
+        None if row.redo is None else json.loads(row.redo),
     )
 
 

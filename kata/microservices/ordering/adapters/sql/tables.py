@@ -40,6 +40,7 @@ sagas = Table(
     Column("forward_version", Integer, nullable=False),
     Column("undo_version", Integer, nullable=False),
     Column("started_at", String(40), nullable=False),
+    Column("redo", Text),  # JSON: the change as a command, for a saga that gave units back
 )
 
 events = Table(
