@@ -2,6 +2,8 @@
 
 Each use case of the spec runs on an order of 1 line and of 20 lines; a request that issues
 more statements for 20 lines has a query per line (an N+1), which the kata must not teach.
+For a variant of several services this holds for each service's own statements, and for
+the HTTP calls between them (a call per line is the same mistake across a network).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def test_statements_do_not_grow_with_lines(app: Flask, use_case: UseCase) -> Non
     assert twenty.statements == one.statements, (
         f"{use_case.name}: {one.statements} statements for 1 line, {twenty.statements} for 20 lines"
     )
+    assert twenty.services == one.services, f"{use_case.name}: per service"
+    assert twenty.calls == one.calls, f"{use_case.name}: HTTP calls between services"
 
 
 def test_the_counter_sees_every_statement(app: Flask) -> None:

@@ -9,7 +9,15 @@ from pathlib import Path
 from kata import variants
 from kata.compare import html, markdown, ratios
 from kata.compare.collect import Comparison, collect
-from kata.compare.summary import MEASURED, STABLE, measured_rows, stable_rows, table
+from kata.compare.summary import (
+    MEASURED,
+    SERVICES,
+    STABLE,
+    measured_rows,
+    service_rows,
+    stable_rows,
+    table,
+)
 
 DEFAULT_ROUNDS = 9  # repetitions per use case and order size: enough for a stable median
 
@@ -46,6 +54,9 @@ def run(arguments: argparse.Namespace) -> int:
     print(table(STABLE, stable_rows(comparison)))
     print()
     print(table(MEASURED, measured_rows(comparison)))
+    if services := service_rows(comparison):  # a variant of several services: each one's part
+        print()
+        print(table(SERVICES, services))
     for header, rows in ratio_tables(comparison):
         print()
         print(table(header, rows))

@@ -23,7 +23,7 @@ from kata.compare.summary import (
     change_text,
     measured_rows,
     stable_rows,
-    statements,
+    statements_per_service,
 )
 
 FORMATTER = HtmlFormatter(cssclass="code")
@@ -138,14 +138,18 @@ def _rules(comparison: Comparison) -> str:
 
 def _costs(comparison: Comparison) -> str:
     header = ["use case", *(f.name for f in comparison.variants)]
-    counted = [[u, *(statements(f, u) for f in comparison.variants)] for u in comparison.use_cases]
+    counted = [
+        [u, *(statements_per_service(f, u) for f in comparison.variants)]
+        for u in comparison.use_cases
+    ]
     timed = [
         [u, *(f"{f.costs[u][0].median_ms:.1f} ms" for f in comparison.variants)]
         for u in comparison.use_cases
     ]
     return (
         "<h2>3. Cost at run time</h2>"
-        f"<p>SQL statements per request, 1 line / {MANY_LINES} lines:</p>"
+        f"<p>SQL statements per request, 1 line / {MANY_LINES} lines; for a variant of "
+        "several services, each service's statements and the HTTP calls between them:</p>"
         f"{_table(header, counted)}<p>Median in-process latency, one-line orders:</p>"
         f"{_table(header, timed)}"
     )

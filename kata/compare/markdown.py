@@ -16,7 +16,7 @@ from kata.compare.summary import (
     change_text,
     measured_rows,
     stable_rows,
-    statements,
+    statements_per_service,
 )
 
 OPEN, CLOSE = "<!-- measured -->", "<!-- /measured -->"
@@ -108,7 +108,10 @@ def _rules(comparison: Comparison) -> str:
 
 def _costs(comparison: Comparison) -> str:
     names = [f.name for f in comparison.variants]
-    counted = [[u, *(statements(f, u) for f in comparison.variants)] for u in comparison.use_cases]
+    counted = [
+        [u, *(statements_per_service(f, u) for f in comparison.variants)]
+        for u in comparison.use_cases
+    ]
     timed = [
         [u, *(f"{f.costs[u][0].median_ms:.1f} ms" for f in comparison.variants)]
         for u in comparison.use_cases
@@ -117,7 +120,9 @@ def _costs(comparison: Comparison) -> str:
         "\n## 3. Cost at run time\n",
         f"SQL statements per request, for an order of 1 line / {MANY_LINES} lines "
         "(counted with SQLAlchemy's `before_cursor_execute` event; an `executemany` counts "
-        "once). Equal numbers mean no query per line.\n",
+        "once). Equal numbers mean no query per line. A variant of several services shows "
+        "each service's statements (its own engine and database) and the HTTP calls between "
+        "the services, a network hop per call that one process never pays.\n",
         _table(["use case", *names], counted),
         "\nMedian in-process latency (Flask test client, SQLite), one-line orders:\n",
         _measured(_table(["use case", *names], timed)),

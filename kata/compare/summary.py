@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kata.compare.collect import Comparison, VariantFigures
+from kata.compare.cost import Cost
 from kata.compare.testrun import SuiteResult
 
 STABLE = ["variant", "files", "lines", "functions", "complexity mean / max", "contracts kept",
@@ -52,13 +53,50 @@ def statements(figures: VariantFigures, use_case: str) -> str:
     return f"{one.statements} / {many.statements}"
 
 
+def statements_per_service(figures: VariantFigures, use_case: str) -> str:
+    """``statements`` and, for a variant of several services, each service's share and the
+    HTTP calls between them: ``17 / 17 (ordering 9 / 9, inventory 8 / 8; 2 HTTP calls)``."""
+    one, many = figures.costs[use_case]
+    if len(one.per_service) < 2 and not one.calls:
+        return statements(figures, use_case)
+    calls = f"{one.calls} HTTP call{'' if one.calls == 1 else 's'}"
+    return f"{statements(figures, use_case)} ({_shares(one, many)}; {calls})"
+
+
+SERVICES = ["variant", "use case", "SQL per service, 1 / 20 lines", "HTTP calls 1 / 20 lines"]
+
+
+def service_rows(comparison: Comparison) -> list[list[str]]:
+    """For each variant of several services: each use case's statements per service and
+    the HTTP calls between the services (none for a variant of one service)."""
+    return [
+        [figures.name, use_case, _shares(one, many), f"{one.calls} / {many.calls}"]
+        for figures in comparison.variants
+        for use_case, (one, many) in figures.costs.items()
+        if len(one.per_service) > 1 or one.calls
+    ]
+
+
+def _shares(one: Cost, many: Cost) -> str:
+    return ", ".join(
+        f"{service} {count} / {many.services.get(service, 0)}" for service, count in one.per_service
+    )
+
+
 def milliseconds(figures: VariantFigures, use_case: str) -> str:
     return f"{figures.costs[use_case][0].median_ms:.1f} ms"
 
 
 def growing(figures: VariantFigures) -> list[str]:
-    """The use cases whose statement count grows with the number of order lines."""
-    return [name for name, (one, many) in figures.costs.items() if many.statements > one.statements]
+    """The use cases whose statement count, or a service's, or the HTTP calls between
+    services, grow with the number of order lines."""
+    return [
+        name
+        for name, (one, many) in figures.costs.items()
+        if many.statements > one.statements
+        or many.calls > one.calls
+        or any(count > one.services.get(service, 0) for service, count in many.per_service)
+    ]
 
 
 def suite(result: SuiteResult, how: str) -> str:

@@ -38,6 +38,20 @@ def test_a_path_reaches_the_code_that_does_the_work(comparison: Comparison) -> N
     assert {"Order.cancel", "SqlEventStore.commit", "project"} <= set(cancel["event_sourced"])
 
 
+def test_a_path_of_the_microservices_variant_crosses_into_inventory(
+    comparison: Comparison,
+) -> None:
+    """Placing runs the use case, its saga and the HTTP proxy in ordering, then inventory's
+    API and store on the far side of the call: the path follows the request across."""
+    (figures,) = [f for f in comparison.variants if f.name == "microservices"]
+    place = figures.paths["place order"]
+    functions = [step.function for step in place]
+    assert {"place_order", "move_stock", "HttpInventory.hold", "Inventory.hold"} <= set(functions)
+    assert functions.index("HttpInventory.hold") < functions.index("Inventory.hold")
+    files = {step.path.removeprefix("kata/microservices/") for step in place}
+    assert {"ordering/application/sagas.py", "inventory/api.py", "inventory/store.py"} <= files
+
+
 def test_a_read_of_the_event_sourced_variant_loads_no_aggregate(comparison: Comparison) -> None:
     """CQRS: a query answers from the read side; replaying a stream is the write side's."""
     (figures,) = [f for f in comparison.variants if f.name == "event_sourced"]
@@ -67,10 +81,33 @@ def test_statement_counts_are_measured_for_both_order_sizes(comparison: Comparis
             assert one.statements >= 1, f"{figures.name} {use_case}: nothing counted"
 
 
+def test_the_statements_of_each_service_and_the_calls_between_them_are_counted(
+    comparison: Comparison,
+) -> None:
+    (figures,) = [f for f in comparison.variants if f.name == "microservices"]
+    for use_case in ("place order", "cancel"):
+        one, _ = figures.costs[use_case]
+        assert set(one.services) == {"ordering", "inventory"}, use_case
+        assert sum(one.services.values()) == one.statements
+        assert one.calls >= 1, use_case  # the hold, over HTTP
+    read, _ = figures.costs["get order"]  # ordering answers alone
+    assert (list(read.services), read.calls) == (["ordering"], 0)
+    (script,) = [f for f in comparison.variants if f.name == "transaction_script"]
+    assert {one.calls for one, _ in script.costs.values()} == {0}
+
+
 def test_a_count_that_grows_with_lines_is_reported() -> None:
     costs = {"cancel": (Cost("cancel", 1, 8, 1.0), Cost("cancel", 20, 27, 1.0))}
     figures = _figures_with(costs=costs)
     assert growing(figures) == ["cancel"]
+
+
+def test_a_service_whose_count_grows_is_reported_though_the_total_does_not() -> None:
+    one = Cost("cancel", 1, 10, 1.0, (("ordering", 6), ("inventory", 4)), 1)
+    many = Cost("cancel", 20, 10, 1.0, (("ordering", 5), ("inventory", 5)), 1)
+    more_calls = Cost("place order", 20, 10, 1.0, one.per_service, 2)
+    costs = {"cancel": (one, many), "place order": (one, more_calls)}
+    assert growing(_figures_with(costs=costs)) == ["cancel", "place order"]
 
 
 def test_the_layers_and_their_imports_are_read_from_the_code(comparison: Comparison) -> None:
