@@ -9,7 +9,9 @@ turns request by request, round after round, so load on the machine hits them al
 
 The table gives each median in milliseconds and two ratios measured in the same run:
 transaction_script against the floor (goal: at most 2x), every other variant against
-transaction_script (goal: at most 1.5x).
+transaction_script (goal: at most 1.5x). A variant of several services (microservices) runs
+them all in this process, its calls between them real HTTP messages over httpx's WSGI
+transport: the figure holds their encoding and decoding, not a network's round trip.
 
 A request is timed on the CPU clock of its thread by default: the benchmark runs in one
 thread on files in memory, so that is the request's cost, and it leaves out the time the
