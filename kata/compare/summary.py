@@ -57,7 +57,7 @@ def statements_per_service(figures: VariantFigures, use_case: str) -> str:
     """``statements`` and, for a variant of several services, each service's share and the
     HTTP calls between them: ``17 / 17 (ordering 9 / 9, inventory 8 / 8; 2 HTTP calls)``."""
     one, many = figures.costs[use_case]
-    if len(one.per_service) < 2 and not one.calls:
+    if not several_services(figures):
         return statements(figures, use_case)
     calls = f"{one.calls} HTTP call{'' if one.calls == 1 else 's'}"
     return f"{statements(figures, use_case)} ({_shares(one, many)}; {calls})"
@@ -72,9 +72,16 @@ def service_rows(comparison: Comparison) -> list[list[str]]:
     return [
         [figures.name, use_case, _shares(one, many), f"{one.calls} / {many.calls}"]
         for figures in comparison.variants
+        if several_services(figures)
         for use_case, (one, many) in figures.costs.items()
-        if len(one.per_service) > 1 or one.calls
     ]
+
+
+def several_services(figures: VariantFigures) -> bool:
+    """Did any request of the variant reach more than one service?"""
+    return any(
+        len(cost.per_service) > 1 or cost.calls for pair in figures.costs.values() for cost in pair
+    )
 
 
 def _shares(one: Cost, many: Cost) -> str:

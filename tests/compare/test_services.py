@@ -1,4 +1,5 @@
-"""Statements and requests are charged to the service that issued them (planted apps)."""
+"""Statements and requests are charged to the service that issued them (planted apps), and
+a variant of several services shows each one's part."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 
-from kata.compare.cost import OUTSIDE, counting_statements, service_name
+from kata.compare.collect import VariantFigures
+from kata.compare.cost import OUTSIDE, Cost, counting_statements, service_name
+from kata.compare.shape import Shape
+from kata.compare.summary import statements_per_service
 
 
 @pytest.fixture
@@ -78,3 +82,19 @@ def test_a_service_is_named_by_its_module_below_the_variant() -> None:
     assert service_name(Flask("kata.microservices.inventory.service")) == "inventory"
     assert service_name(Flask("workshop.mine.ordering.service")) == "ordering"
     assert service_name(Flask("kata.transaction_script.app")) == "app"
+
+
+def test_a_variant_of_several_services_shows_each_one_s_part_in_every_use_case() -> None:
+    alone = Cost("pay", 1, 6, 1.0, (("ordering", 6),), 0)
+    across = Cost("place order", 1, 17, 1.0, (("ordering", 9), ("inventory", 8)), 2)
+    costs = {"pay": (alone, alone), "place order": (across, across)}
+    figures = VariantFigures("planted", {}, {}, costs, Shape((), ()), [], None, {})
+
+    assert statements_per_service(figures, "place order") == (
+        "17 / 17 (ordering 9 / 9, inventory 8 / 8; 2 HTTP calls)"
+    )
+    assert statements_per_service(figures, "pay") == "6 / 6 (ordering 6 / 6; 0 HTTP calls)"
+    one_service = VariantFigures(
+        "one", {}, {}, {"pay": (alone, alone)}, Shape((), ()), [], None, {}
+    )
+    assert statements_per_service(one_service, "pay") == "6 / 6"
