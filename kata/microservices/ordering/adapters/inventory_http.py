@@ -53,9 +53,10 @@ SECONDS_OPEN = 10.0
 class _Failed(Exception):
     """A call inventory did not answer properly: counts for the breaker, and is retried."""
 
-    def __init__(self, detail: str, *, sent: bool) -> None:
+    def __init__(self, detail: str, *, sent: bool, answer: httpx.Response | None = None) -> None:
         super().__init__(detail)
         self.sent = sent  # the request may have been taken
+        self.answer = answer
 
 
 class _Breaker(pybreaker.CircuitBreaker):
@@ -97,13 +98,17 @@ class HttpInventory:
                 answer = self._client.request(method, path, headers=headers, content=body)
             except httpx.TransportError as error:
                 raise _Failed(str(error), sent=not isinstance(error, httpx.ConnectError)) from error
-            if answer.status_code >= 500:  # its failure, as for any call: 503, never 500
-                raise _Failed(f"inventory answered {answer.status_code}", sent=True)
+            if answer.status_code >= 500:  # a failure for the breaker, whatever it says
+                raise _Failed(f"inventory answered {answer.status_code}", sent=True, answer=answer)
             return answer
 
         try:
             return self.breaker.call(send)
         except _Failed as failure:
+            if failure.answer is not None and _is_problem(failure.answer):
+                # Inventory's own 500 internal-error, which says nothing of the failure: the
+                # variant's internal error, passed on as the contract has it.
+                return failure.answer
             raise _unavailable(failure, taken=failure.sent) from failure
         except pybreaker.CircuitBreakerError as failure:
             raise _unavailable(failure, taken=False) from failure
@@ -156,6 +161,11 @@ def _refuse(problem: dict[str, Any]) -> None:
     if code == "unknown-product":
         raise UnknownProduct(problem["detail"], problem.get("skus", []))
     raise InventoryUncertain(f"inventory refused a call it should take: {problem}")
+
+
+def _is_problem(answer: httpx.Response) -> bool:
+    content_type: str = answer.headers.get("Content-Type", "")
+    return content_type.startswith("application/problem+json")
 
 
 def _unavailable(failure: Exception, *, taken: bool) -> InventoryUnavailable:

@@ -52,7 +52,7 @@ def held(order: Order) -> dict[str, int]:
     """What the order's reservation should hold: its lines' units; nothing once cancelled
     (O8: every unit back to stock)."""
     if order.status is OrderStatus.CANCELLED:
-        return {}
+        return {}  # rule: O8
     return {line.sku.code: line.quantity for line in order.lines}
 
 
