@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import logging
 import os
 import re
 import signal
@@ -44,7 +43,6 @@ def served_app(
     host: str,
 ) -> Flask:
     """The app this process serves for ``service``."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one access line per request is enough
     inventory_database = inventory_database_url or database_url
     if service == "inventory":
         return inventory_service.create_app(inventory_database)

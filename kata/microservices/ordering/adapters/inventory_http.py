@@ -18,6 +18,7 @@ raises ``InventoryUncertain``: the saga compensates it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -43,6 +44,9 @@ from kata.microservices.ordering.domain.errors import (
 from kata.microservices.ordering.domain.money import Money
 
 T = TypeVar("T")
+
+# httpx logs every call at INFO: the service's own access line per request is enough.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 TIMEOUT = httpx.Timeout(5.0, connect=1.0)  # seconds; connect fails fast when nobody listens
 ATTEMPTS = 3
