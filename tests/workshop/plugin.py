@@ -58,3 +58,24 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     chosen = [tests_dir.parent for tests_dir in _chosen_folders(config)]
     wanted = any(folder in (collection_path, *collection_path.parents) for folder in chosen)
     return None if wanted else True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out an exercise's cases for the variants it says it does not apply to
+    (``solutions/<variant>.not-applicable.md``): there is nothing there to test."""
+    skipped = [
+        (exercise.tests_dir, variant)
+        for exercise in map(exercises.find, config.getoption("--exercise"))
+        for variant in exercise.not_applicable()
+    ]
+    dropped = [item for item in items if _variant_and_folders(item) & set(skipped)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+def _variant_and_folders(item: pytest.Item) -> set[tuple[Path, str]]:
+    """(folder, variant) for each folder above a case run against a variant."""
+    callspec = getattr(item, "callspec", None)  # only parametrized cases have one
+    variant = getattr(callspec.params.get("target") if callspec else None, "variant", None)
+    return {(folder, variant) for folder in item.path.parents} if variant else set()

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,9 +44,16 @@ def test_every_exercise_has_its_readme_tests_and_a_solution_per_variant(
     tests = sorted(path.name for path in exercise.tests_dir.glob("test_*.py"))
 
     assert [part for part in README_PARTS if part not in text] == [], "parts missing from README"
+    if exercise.is_discussion:
+        assert "checklist" in text, "a discussion's README holds the facilitator's checklist"
+        assert (exercise.solutions(), exercise.not_applicable()) == ({}, {})
+        return
     assert tests, f"no tests in {exercise.tests_dir}"
     assert all(name.startswith(f"test_{exercise.number}_") for name in tests), tests
-    assert list(exercise.solutions()) == variants.names()
+    solved, skipped = exercise.solutions(), exercise.not_applicable()
+    assert sorted([*solved, *skipped]) == sorted(variants.names()), "one answer per variant"
+    assert not set(solved) & set(skipped), "a variant both solved and not applicable"
+    assert all(len(reason) >= 80 for reason in skipped.values()), "say why, in a sentence or two"
 
 
 def test_the_exercise_index_is_up_to_date() -> None:
@@ -122,3 +130,26 @@ def test_an_unknown_exercise_is_a_usage_error() -> None:
 
     assert result.returncode == 4
     assert "--exercise: no exercise 99" in result.stderr
+
+
+def test_the_index_names_discussions_and_the_variants_an_exercise_does_not_apply_to(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path
+    (root / "00-talk").mkdir()
+    (root / "00-talk" / "README.md").write_text("# Talk it through\n")
+    solved = root / "07-new" / "solutions"
+    (solved.parent / "tests").mkdir(parents=True)
+    (solved / "transaction_script.patch").parent.mkdir()
+    (solved / "transaction_script.patch").write_text("")
+    (solved / f"aggregate.{exercises.NOT_APPLICABLE}").write_text("No events to choreograph.\n")
+
+    table = exercises.index_table(root)
+    new = exercises.find("07", root)
+
+    assert "| 00 | [Talk it through](00-talk/README.md) | a discussion" in table
+    assert (
+        "| 07 | [New](07-new/README.md) | transaction_script; not applicable: [aggregate]" in table
+    )
+    assert (new.applies_to("aggregate"), new.applies_to("hexagonal")) == (False, True)
+    assert new.not_applicable() == {"aggregate": "No events to choreograph."}
