@@ -1,4 +1,4 @@
-"""The workshop's part of the ``kata`` command: ``kata check`` and ``kata exercise``.
+"""The workshop's part of the ``kata`` command: ``kata check``, ``kata exercise``, ``kata storm``.
 
 kata check NAME [--style STYLE]          NAME held to a style's import contracts
 kata exercise list                       the exercises
@@ -6,7 +6,8 @@ kata exercise show NN                    an exercise's README
 kata exercise start NN --from VARIANT --name NAME [--style STYLE]
                                          copy a variant into the workspace workshop/NAME
 kata exercise check NN --variant NAME    the exercise's tests, the shared suite (SQLite)
-                                         and NAME's style contracts
+                                         and NAME's style contracts (a discussion: nothing)
+kata storm [--html FILE]                 the domain as an event-storming board, from the code
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: SubCommands) -> None:
-    """Add ``check`` and ``exercise`` to the ``kata`` command's sub-commands."""
+    """Add ``check``, ``exercise`` and ``storm`` to the ``kata`` command's sub-commands."""
     check = commands.add_parser(
         "check",
         help="check a variant against a style's contracts",
@@ -73,7 +74,15 @@ def add_commands(commands: SubCommands) -> None:
         ),
     )
     run.add_argument("number")
-    run.add_argument("--variant", required=True, help="a variant or a workspace")
+    run.add_argument("--variant", help="a variant or a workspace (not for a discussion)")
+    storm = commands.add_parser(
+        "storm",
+        help="the ordering domain as an event-storming board, drawn from the code",
+        **with_examples("kata storm", "kata storm --html var/storm.html"),
+    )
+    storm.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the board as one page (projector, A3)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return check_contracts(args.name, args.style)
+    if args.command == "storm":
+        return draw_board(args.html)
     match args.action:
         case "list":
             return list_exercises()
@@ -131,6 +142,7 @@ def show(number: str) -> int:
 
 
 def start(number: str, origin: str, name: str, style: str | None) -> int:
+    _refuse_a_discussion(number, "copy", "kata exercise start")
     space = workspace.start(number, origin, name, style)
     folder = variants.workshop_dir() / space.name
     print(
@@ -143,9 +155,17 @@ def start(number: str, origin: str, name: str, style: str | None) -> int:
     return 0
 
 
-def check_exercise(number: str, name: str) -> int:
-    """The exercise's tests and the shared suite on SQLite, then the contracts of NAME's style."""
+def check_exercise(number: str, name: str | None) -> int:
+    """The exercise's tests and the shared suite on SQLite, then the contracts of NAME's style;
+    a discussion has none of them: say so and succeed."""
     exercise = exercises.find(number)
+    if exercise.is_discussion:
+        print(_discussion(exercise, "check"))
+        return 0
+    if name is None:
+        print(f"kata: exercise {exercise.number} is checked on a variant: add --variant NAME",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if name not in variants.names(workspaces=True):
         raise variants.UnknownVariantError(name)
     print(f"kata: exercise {exercise.number} ({exercise.title}) on {name}", flush=True)
@@ -157,6 +177,41 @@ def check_exercise(number: str, name: str) -> int:
     contracts = check_contracts(name, None)
     print(totals(exercise.number, name, cases, contracts))
     return 0 if tests == contracts == 0 else 1
+
+
+def _discussion(exercise: exercises.Exercise, verb: str) -> str:
+    return (
+        f"kata: exercise {exercise.number} ({exercise.title}) is a discussion: nothing to {verb}. "
+        f"Read it with kata exercise show {exercise.number}; its checklist is the facilitator's."
+    )
+
+
+def _refuse_a_discussion(number: str, verb: str, command: str) -> None:
+    exercise = exercises.find(number)
+    if exercise.is_discussion:
+        raise workspace.WorkspaceRefusedError(
+            _discussion(exercise, verb).removeprefix("kata: ") + f" ({command} is for the others)"
+        )
+
+
+def draw_board(html: Path | None) -> int:
+    """``kata storm``: the board as text, or written as one HTML page."""
+    # The board reads docs/openapi.yaml with PyYAML, a dependency of the workshop tools only.
+    from kata.workshop.storm import collect, sources, text  # noqa: PLC0415
+    from kata.workshop.storm import html as page  # noqa: PLC0415
+
+    try:
+        board = collect.collect()
+    except sources.SourceError as error:
+        print(f"kata storm: {error}", file=sys.stderr)
+        return 2
+    if html is None:
+        print(text.render(board), end="")
+        return 0
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(page.render(board, html), encoding="utf-8")
+    print(f"kata storm: wrote {html} ({len(board.stickies())} stickies)")
+    return 0
 
 
 def totals(number: str, name: str, cases: list[testrun.Case], contracts: int) -> str:
