@@ -33,9 +33,12 @@ def _chosen_folders(config: pytest.Config) -> list[Path]:
         chosen = [exercises.find(number) for number in config.getoption("--exercise")]
     except exercises.UnknownExerciseError as unknown:
         raise pytest.UsageError(f"--exercise: {unknown}") from None
-    untested = [exercise.number for exercise in chosen if not exercise.tests_dir.is_dir()]
-    if untested:
-        raise pytest.UsageError(f"--exercise: no tests folder in exercise(s) {untested}")
+    for exercise in chosen:
+        if exercise.is_discussion:
+            raise pytest.UsageError(
+                f"--exercise: exercise {exercise.number} is a discussion, with no tests to run "
+                f"(kata exercise show {exercise.number} for its checklist)"
+            )
     return [exercise.tests_dir for exercise in chosen]
 
 
