@@ -142,7 +142,7 @@ def show(number: str) -> int:
 
 
 def start(number: str, origin: str, name: str, style: str | None) -> int:
-    _refuse_a_discussion(number, "copy", "kata exercise start")
+    _refuse_a_discussion(number, "copy")
     space = workspace.start(number, origin, name, style)
     folder = variants.workshop_dir() / space.name
     print(
@@ -160,7 +160,7 @@ def check_exercise(number: str, name: str | None) -> int:
     a discussion has none of them: say so and succeed."""
     exercise = exercises.find(number)
     if exercise.is_discussion:
-        print(_discussion(exercise, "check"))
+        print(f"kata: {_discussion(exercise, 'check')}")
         return 0
     if name is None:
         print(f"kata: exercise {exercise.number} is checked on a variant: add --variant NAME",
@@ -181,17 +181,15 @@ def check_exercise(number: str, name: str | None) -> int:
 
 def _discussion(exercise: exercises.Exercise, verb: str) -> str:
     return (
-        f"kata: exercise {exercise.number} ({exercise.title}) is a discussion: nothing to {verb}. "
-        f"Read it with kata exercise show {exercise.number}; its checklist is the facilitator's."
+        f"exercise {exercise.number} ({exercise.title}) is a discussion: nothing to {verb}; "
+        f"read it with kata exercise show {exercise.number}"
     )
 
 
-def _refuse_a_discussion(number: str, verb: str, command: str) -> None:
+def _refuse_a_discussion(number: str, verb: str) -> None:
     exercise = exercises.find(number)
     if exercise.is_discussion:
-        raise workspace.WorkspaceRefusedError(
-            _discussion(exercise, verb).removeprefix("kata: ") + f" ({command} is for the others)"
-        )
+        raise workspace.WorkspaceRefusedError(_discussion(exercise, verb))
 
 
 def draw_board(html: Path | None) -> int:

@@ -54,6 +54,8 @@ ACTORS = {
 # The story names the systems that read the event feed: "other systems (the warehouse, ...)".
 _READERS = re.compile(r"other systems \((?P<names>[^)]+)\)")
 _RULE_ID = re.compile(r"\b[OP]\d{1,2}\b")
+READ_THE_FEED = "read the event feed"
+BROKER = "message broker (AMQP)"
 SHOP = "shop"  # the one context of a board drawn from variants that are not split
 
 
@@ -167,22 +169,23 @@ class _Collector:
         self.rules = sources.rules()
         self.story = sources.story()
         self.events = {event: self._event(event) for event in self.spec_events}
-        self.kept: dict[str, Sticky] = {}
+        self.kept: dict[str, Sticky] = {}  # made once, shown in every flow that records it
+        self.policies: dict[str, Sticky] = {}
         self.split = next((c for c in self.codes.values() if c.services()), None)
 
     def board(self) -> Board:
         actors = self._actors()
         aggregates = self._aggregates()
         flows = [self._flow(op, actors, aggregates) for op in self.operations if op.writes]
-        contexts = self._contexts(aggregates, flows)
+        externals = self._externals()
         return Board(
             variants=tuple(self.names),
-            contexts=contexts,
+            contexts=self._contexts(aggregates, flows),
             actors=tuple(actors.values()),
-            externals=tuple(self._externals()),
+            externals=tuple(externals),
             ui=tuple(self._ui()),
             hot_spots=tuple(self._hot_spots(flows)),
-            arrows=tuple(self._arrows()),
+            arrows=tuple(self._arrows(externals)),
         )
 
     # --- events and commands ---
@@ -218,15 +221,15 @@ class _Collector:
         codes = self.codes.items()
         return {name: code.handler(operation.method, operation.path) for name, code in codes}
 
+    def _handled_at(self, operation: Operation) -> dict[str, tuple[Place, ...]]:
+        """Variant -> the line of the route that handles the operation."""
+        handlers = self._handlers(operation).items()
+        return {name: (route.place,) if route else () for name, route in handlers}
+
     def _routed(self, operation: Operation, kind: Kind, title: str) -> Sticky:
-        handlers = self._handlers(operation)
+        places = self._handled_at(operation)
         return Sticky(
-            kind,
-            title,
-            operation.summary,
-            operation.source,
-            {name: (route.place,) if route else () for name, route in handlers.items()},
-            detail=operation.request,
+            kind, title, operation.summary, operation.source, places, detail=operation.request
         )
 
     def _flow(
@@ -291,14 +294,16 @@ class _Collector:
         )
 
     def _policy(self, rule_id: str) -> Sticky:
-        rule = next(rule for rule in self.rules if rule.id == rule_id)
-        return Sticky(
-            Kind.POLICY,
-            POLICIES[rule_id],
-            f"{rule_id}: {_first_sentence(rule.text)}",
-            rule.source,
-            self._each(lambda code: code.marked(rule_id)),
-        )
+        if rule_id not in self.policies:
+            rule = next(rule for rule in self.rules if rule.id == rule_id)
+            self.policies[rule_id] = Sticky(
+                Kind.POLICY,
+                POLICIES[rule_id],
+                f"{rule_id}: {_first_sentence(rule.text)}",
+                rule.source,
+                self._each(lambda code: code.marked(rule_id)),
+            )
+        return self.policies[rule_id]
 
     # --- contexts ---
 
@@ -310,23 +315,17 @@ class _Collector:
         ]
         if self.split is None:
             return (Context(SHOP, None, tuple(aggregates.values()), tuple(flows), tuple(reads)),)
-        order = list(dict.fromkeys(self._context_of(flow.command) for flow in flows))
+        order = list(dict.fromkeys(self._home_of(flow.command.places) for flow in flows))
         return tuple(
             Context(
                 name,
                 Place(f"{sources.relative(self.split.folder)}/{name}/service.py", 1),
-                tuple(a for a in aggregates.values() if self._context_of(a) == name),
-                tuple(f for f in flows if self._context_of(f.command) == name),
-                tuple(r for r in reads if self._context_of(r) == name),
+                tuple(a for a in aggregates.values() if self._home_of(a.places) == name),
+                tuple(f for f in flows if self._home_of(f.command.places) == name),
+                tuple(r for r in reads if self._home_of(r.places) == name),
             )
             for name in order
         )
-
-    def _context_of(self, sticky: Sticky) -> str:
-        """The service that holds the sticky in the variant made of services."""
-        assert self.split is not None
-        found = sticky.places.get(self.split.variant, ())
-        return self.split.service_of(found[0]) if found else ""
 
     # --- who: actors, externals, UI ---
 
@@ -357,7 +356,7 @@ class _Collector:
             found.append(
                 Sticky(
                     Kind.EXTERNAL,
-                    "message broker (AMQP)",
+                    BROKER,
                     f"queues and exchanges: {', '.join(names)}",
                     None,
                     {name: tuple(place for _, _, place in items) for name, items in broker.items()},
@@ -370,7 +369,7 @@ class _Collector:
             assert match is not None
             found.append(
                 Sticky(Kind.EXTERNAL, match["names"].removeprefix("the "), _plain(readers.text),
-                       readers.source, detail="read the event feed")
+                       readers.source, detail=READ_THE_FEED)
             )  # fmt: skip
         return found
 
@@ -413,34 +412,32 @@ class _Collector:
 
     # --- between contexts ---
 
-    def _arrows(self) -> list[Arrow]:
+    def _arrows(self, externals: list[Sticky]) -> list[Arrow]:
         arrows = []
         if self.split is not None:
             arrows += self._service_calls(self.split)
         feed = next((op for op in self.operations if op.path == "/events"), None)
-        readers = next((s for s in self._externals() if s.detail == "read the event feed"), None)
+        readers = next((s for s in externals if s.detail == READ_THE_FEED), None)
         if feed is not None and readers is not None:
-            sticky = self._routed(feed, Kind.READ_MODEL, "feed")
             arrows.append(
                 Arrow(self._home_of_events(), readers.title,
                       f"{feed.request}: readers follow the feed at their own pace", False,
-                      sticky.places)
+                      self._handled_at(feed))
             )  # fmt: skip
-        payments = next((op for op in self.operations if _named_actor(op.summary)), None)
-        if payments is not None:
-            sender = _named_actor(payments.summary) or ""
-            sticky = self._routed(payments, Kind.COMMAND, sender)
-            home = self._home_of(sticky)
-            arrows.append(Arrow(sender, home, payments.request, True, sticky.places))
+        for operation in self.operations:
+            if sender := _named_actor(operation.summary):
+                places = self._handled_at(operation)
+                home = self._home_of(places)
+                arrows.append(Arrow(sender, home, operation.request, True, places))
         for name, code in self.codes.items():
             for _, queue, place in code.constants("_QUEUE"):
                 arrows.append(
-                    Arrow("message broker (AMQP)", self._home_of_events(),
+                    Arrow(BROKER, self._home_of_events(),
                           f"queue {queue}: read when the shop is ready", False, {name: (place,)})
                 )  # fmt: skip
             for _, exchange, place in code.constants("_EXCHANGE"):
                 arrows.append(
-                    Arrow(self._home_of_events(), "message broker (AMQP)",
+                    Arrow(self._home_of_events(), BROKER,
                           f"exchange {exchange}: committed events relayed", False, {name: (place,)})
                 )  # fmt: skip
         return arrows
@@ -469,11 +466,15 @@ class _Collector:
     def _home_of_events(self) -> str:
         if self.split is None:
             return SHOP
-        homes = Counter(self._home_of(event) for event in self.events.values())
+        homes = Counter(self._home_of(event.places) for event in self.events.values())
         return homes.most_common(1)[0][0]
 
-    def _home_of(self, sticky: Sticky) -> str:
-        return SHOP if self.split is None else self._context_of(sticky)
+    def _home_of(self, places: dict[str, tuple[Place, ...]]) -> str:
+        """The context that holds these places (in the variant made of services)."""
+        if self.split is None:
+            return SHOP
+        found = places.get(self.split.variant, ())
+        return self.split.service_of(found[0]) if found else ""
 
     def _each(self, where: Callable[[Code], Iterable[Place]]) -> dict[str, tuple[Place, ...]]:
         """Variant -> the places ``where`` finds in its code."""
