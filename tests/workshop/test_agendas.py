@@ -19,7 +19,7 @@ GUIDE = variants.REPO_ROOT / "docs" / "workshop"
 AGENDAS = sorted(GUIDE.glob("agenda-*.md"))
 # Exercises written on other branches while this agenda was (issue 17): named by number and
 # title only, without a link, until they land. Take a number off once its folder exists.
-UNDER_WAY = {"00", "07", "08", "09"}
+UNDER_WAY = {"07", "08", "09"}
 BREAKS = ("Break", "Lunch")
 
 _ROW = re.compile(r"^\| (?P<time>\d{1,2}:\d{2}) \| (?P<block>[^|]+) \| (?P<minutes>\d*) \|")
