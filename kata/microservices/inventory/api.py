@@ -4,12 +4,13 @@ forwards to it, and two of its own for the ordering service, ``/quotes`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from kata.microservices.chassis.requests import json_body
 from kata.microservices.chassis.responses import created, ok
@@ -29,13 +30,19 @@ from kata.microservices.inventory.store import Conflict, Held, Inventory
 routes = Blueprint("inventory", __name__)
 INVENTORY = "kata.inventory"
 
-# A request that lost a race (the same new SKU or reservation at once) runs again.
-_again_after_a_lost_race = retry(
-    retry=retry_if_exception_type(Conflict),
-    stop=stop_after_attempt(8),
-    wait=wait_random_exponential(multiplier=0.01, max=0.5),
-    reraise=True,
-)
+T = TypeVar("T")
+
+
+def _again_after_a_lost_race(operation: Callable[[], T]) -> T:
+    """Run a store operation, and again if it lost a race (the same new SKU or reservation
+    at once). Only the operation: the request's body is read once, before."""
+    retrying = Retrying(
+        retry=retry_if_exception_type(Conflict),
+        stop=stop_after_attempt(8),
+        wait=wait_random_exponential(multiplier=0.01, max=0.5),
+        reraise=True,
+    )
+    return retrying(operation)
 
 
 class NewProduct(Schema):
@@ -81,11 +88,10 @@ def inventory() -> Inventory:
 
 
 @routes.post("/products")
-@_again_after_a_lost_race
 def register_product() -> Response:
     fields_ = load(NewProduct, json_body())
     product = Product(fields_["sku"], fields_["name"], _cents(fields_["price"]), fields_["stock"])
-    inventory().register(product)
+    _again_after_a_lost_race(lambda: inventory().register(product))
     return created(_product(product), f"/products/{product.sku}")
 
 
@@ -126,11 +132,12 @@ def quote() -> Response:
 
 
 @routes.put("/reservations/<reservation>")
-@_again_after_a_lost_race
 def hold(reservation: str) -> Response:
     """Set what the reservation holds (idempotent, ordered by version); see ``stock.py``."""
     fields_ = load(Hold, json_body())
-    return ok(_held(inventory().hold(reservation, fields_["version"], fields_["lines"])))
+    version, lines = fields_["version"], fields_["lines"]
+    held = _again_after_a_lost_race(lambda: inventory().hold(reservation, version, lines))
+    return ok(_held(held))
 
 
 def _product(product: Product) -> dict[str, Any]:

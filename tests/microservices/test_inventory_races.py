@@ -1,0 +1,81 @@
+"""Inventory's requests that lose a race to a rival transaction (the same new SKU or the same
+new reservation at once: on PostgreSQL a unique violation) run again, and are answered as if
+they had run alone, not as if their body were missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from kata.microservices.inventory import service as inventory_service
+from kata.microservices.inventory.store import Conflict, Inventory
+from tests.microservices.shop import open_shop
+
+PRODUCT = {"sku": "RACE-1", "name": "Raced", "price": "2.00", "stock": 10}
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: str  # the store's method that loses the race once
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    status: int
+
+
+CASES = {
+    "register": Case("register", "POST", "/products", {**PRODUCT, "sku": "RACE-2"}, 201),
+    "hold": Case("hold", "PUT", "/reservations/o-1", {"version": 1, "lines": {"RACE-1": 2}}, 200),
+}
+
+
+@pytest.fixture
+def inventory_app(tmp_path: Path) -> Iterator[Flask]:
+    app = inventory_service.create_app(f"sqlite:///{tmp_path / 'inventory.sqlite3'}")
+    assert app.test_client().post("/products", json=PRODUCT).status_code == 201
+    try:
+        yield app
+    finally:
+        app.extensions["kata.close"]()
+
+
+@pytest.mark.parametrize("case_name", CASES)
+def test_a_request_that_lost_a_race_runs_again_with_its_body(
+    case_name: str, inventory_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = CASES[case_name]
+    real = getattr(Inventory, case.operation)
+    tries: list[object] = []
+
+    def losing_once(self: Inventory, *args: Any) -> Any:
+        tries.append(args)
+        if len(tries) == 1:
+            raise Conflict("a rival transaction won")
+        return real(self, *args)
+
+    monkeypatch.setattr(Inventory, case.operation, losing_once)
+
+    answer = inventory_app.test_client().open(case.path, method=case.method, json=case.body)
+
+    assert answer.status_code == case.status, answer.get_json()
+    assert len(tries) == 2
+
+
+def test_rival_registrations_of_one_sku_make_one_product(database_url: str) -> None:
+    """P2 under concurrency, through the gateway: one 201, the others 409 duplicate-sku."""
+    with open_shop(database_url) as shop:
+        clients = [shop.client.application.test_client() for _ in range(6)]
+        new = {**PRODUCT, "sku": "RACE-3"}
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda client: client.post("/products", json=new), clients))
+
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201, 409, 409, 409, 409, 409], [a.get_json() for a in answers]
+        refused = {a.get_json()["type"] for a in answers if a.status_code == 409}
+        assert refused == {"urn:kata:problem:duplicate-sku"}
