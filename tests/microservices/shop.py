@@ -45,7 +45,9 @@ class FaultyInventory(httpx.BaseTransport):
 
     - ``quote``: ``POST /quotes``;
     - ``hold``: a saga's step 2, ``PUT /reservations/<order>`` at a version not seen before;
-    - ``undo``: its compensation, the same reservation at the version after a hold's.
+    - ``undo``: its compensation, the same reservation at the version after a hold's;
+    - ``catalogue``: what the gateway forwards, ``/products…``;
+    - ``withdraw``: the withdrawal of a forwarded write, ``POST /writes/<id>/withdrawal``.
 
     Failures: ``down`` (connection refused: the request never arrives), ``timeout`` (it
     arrives and is carried out; the answer is lost), ``500`` (inventory fails before doing
@@ -114,6 +116,8 @@ class FaultyInventory(httpx.BaseTransport):
                 return "undo"
             self._holds.add((reservation, version))
             return "hold"
+        if request.url.path.startswith("/writes/"):
+            return "withdraw"
         return "catalogue"
 
     def _take(self, step: str) -> str | None:
@@ -147,9 +151,19 @@ class Shop:
         events: list[dict[str, Any]] = self.client.get("/events?limit=500").get_json()["events"]
         return events
 
+    def catalogue(self) -> list[dict[str, Any]]:
+        answer = self.client.get("/products")
+        assert answer.status_code == 200, answer.get_json()
+        products: list[dict[str, Any]] = answer.get_json()["products"]
+        return products
+
     def stock(self) -> dict[str, int]:
-        products = self.client.get("/products").get_json()["products"]
-        return {product["sku"]: product["stock"] for product in products}
+        return {product["sku"]: product["stock"] for product in self.catalogue()}
+
+    def owed(self) -> list[str]:
+        """The forwarded writes whose withdrawal is left for recovery."""
+        with self.services.units() as uow:
+            return uow.withdrawals.owed()
 
     def order(self, order_id: str) -> dict[str, Any]:
         answer = self.client.get(f"/orders/{order_id}")

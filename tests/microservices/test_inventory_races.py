@@ -1,6 +1,7 @@
-"""Inventory's requests that lose a race to a rival transaction (the same new SKU or the same
-new reservation at once: on PostgreSQL a unique violation) run again, and are answered as if
-they had run alone, not as if their body were missing."""
+"""Inventory's requests that lose a race to a rival transaction (the same new SKU, the same new
+reservation, or a forwarded write and its withdrawal at once: on PostgreSQL a unique
+violation) run again, and are answered as if they had run alone, not as if their body were
+missing."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class Case:
 CASES = {
     "register": Case("register", "POST", "/products", {**PRODUCT, "sku": "RACE-2"}, 201),
     "hold": Case("hold", "PUT", "/reservations/o-1", {"version": 1, "lines": {"RACE-1": 2}}, 200),
+    "change": Case("change", "PATCH", "/products/RACE-1", {"price": "2.50"}, 200),
+    "restock": Case("restock", "POST", "/products/RACE-1/restock", {"quantity": 2}, 200),
+    "withdrawal": Case("withdraw", "POST", "/writes/w-1/withdrawal", None, 204),
 }
 
 

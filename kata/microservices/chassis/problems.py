@@ -34,6 +34,7 @@ CODES: dict[str, tuple[int, str]] = {
     "last-line": (409, "Last line"),
     "payment-mismatch": (409, "Payment mismatch"),
     "concurrent-modification": (409, "Concurrent modification"),
+    "write-withdrawn": (409, "Write withdrawn"),  # inventory's own API, not the contract
     "payload-too-large": (413, "Payload too large"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "validation-error": (422, "Validation error"),

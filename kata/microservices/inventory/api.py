@@ -1,6 +1,11 @@
 """Inventory's HTTP API: the contract's ``/products`` endpoints, which the ordering service
-forwards to it, and two of its own for the ordering service, ``/quotes`` and
-``/reservations/<id>``."""
+forwards to it, and its own for the ordering service: ``/quotes``, ``/reservations/<id>``,
+and ``/writes/<id>/withdrawal`` for a forwarded write whose answer was lost.
+
+A forwarded write (``POST /products``, ``PATCH /products/<sku>``, a restock) carries the
+gateway's ``Request-Id``, a header of this internal API: sent again with the same id, it is
+applied once and answered the same.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from kata.microservices.chassis.problems import Problem, validation_error
 from kata.microservices.chassis.requests import json_body
 from kata.microservices.chassis.responses import created, ok
 from kata.microservices.chassis.schemas import (
+    IDEMPOTENCY_KEY,
     SKU,
     Pattern,
     ProductName,
@@ -24,18 +31,19 @@ from kata.microservices.chassis.schemas import (
     price_field,
     sku_field,
 )
-from kata.microservices.inventory.stock import Product
+from kata.microservices.inventory.stock import Product, Write
 from kata.microservices.inventory.store import Conflict, Held, Inventory
 
 routes = Blueprint("inventory", __name__)
 INVENTORY = "kata.inventory"
+REQUEST_ID = "Request-Id"
 
 T = TypeVar("T")
 
 
 def _again_after_a_lost_race(operation: Callable[[], T]) -> T:
-    """Run a store operation, and again if it lost a race (the same new SKU or reservation
-    at once). Only the operation: the request's body is read once, before."""
+    """Run a store operation, and again if it lost a race (the same new SKU, reservation or
+    write id at once). Only the operation: the request's body is read once, before."""
     retrying = Retrying(
         retry=retry_if_exception_type(Conflict),
         stop=stop_after_attempt(8),
@@ -91,8 +99,8 @@ def inventory() -> Inventory:
 def register_product() -> Response:
     fields_ = load(NewProduct, json_body())
     product = Product(fields_["sku"], fields_["name"], _cents(fields_["price"]), fields_["stock"])
-    _again_after_a_lost_race(lambda: inventory().register(product))
-    return created(_product(product), f"/products/{product.sku}")
+    sent = request_id()
+    return _answer(_again_after_a_lost_race(lambda: inventory().register(product, sent)))
 
 
 @routes.get("/products")
@@ -108,17 +116,33 @@ def get_product(sku: str) -> Response:
 @routes.patch("/products/<sku>")
 def change_product(sku: str) -> Response:
     fields_ = load(ProductChange, json_body())
-    price = fields_.get("price")
-    changed = inventory().change(
-        path_sku(sku), fields_.get("name"), None if price is None else _cents(price)
-    )
-    return ok(_product(changed))
+    name, price = fields_.get("name"), fields_.get("price")
+    cents = None if price is None else _cents(price)
+    known, sent = path_sku(sku), request_id()
+    return _answer(_again_after_a_lost_race(lambda: inventory().change(known, name, cents, sent)))
 
 
 @routes.post("/products/<sku>/restock")
 def restock(sku: str) -> Response:
-    fields_ = load(Restock, json_body())
-    return ok(_product(inventory().restock(path_sku(sku), fields_["quantity"])))
+    quantity = load(Restock, json_body())["quantity"]
+    known, sent = path_sku(sku), request_id()
+    return _answer(_again_after_a_lost_race(lambda: inventory().restock(known, quantity, sent)))
+
+
+def request_id() -> str | None:
+    """The gateway's id for the write it forwards (none when called directly)."""
+    sent = request.headers.get(REQUEST_ID)
+    if sent is not None and not IDEMPOTENCY_KEY.fullmatch(sent):
+        raise validation_error({REQUEST_ID: ["Must be 1 to 64 visible ASCII characters."]})
+    return sent
+
+
+def _answer(write: Write) -> Response:
+    """A write's answer, the same each time it is asked for: the product as the write left
+    it, with 201 and its ``Location`` for a registration."""
+    if write.kind == "register":
+        return created(_product(write.after), f"/products/{write.after.sku}")
+    return ok(_product(write.after))
 
 
 # --- for the ordering service -------------------------------------------------------------------
@@ -138,6 +162,17 @@ def hold(reservation: str) -> Response:
     version, lines = fields_["version"], fields_["lines"]
     held = _again_after_a_lost_race(lambda: inventory().hold(reservation, version, lines))
     return ok(_held(held))
+
+
+@routes.post("/writes/<sent>/withdrawal")
+def withdraw(sent: str) -> Response:
+    """Withdraw a forwarded write whose answer the gateway lost: 204 when nothing of it is
+    left (it never arrived, and a late copy will be refused; or it is undone), or the
+    write's own answer when it stands (something may have relied on it: ``stock.py``)."""
+    if not IDEMPOTENCY_KEY.fullmatch(sent):
+        raise Problem("not-found", f"No write {sent}.")
+    write = _again_after_a_lost_race(lambda: inventory().withdraw(sent))
+    return Response(status=204) if write is None else _answer(write)
 
 
 def _product(product: Product) -> dict[str, Any]:

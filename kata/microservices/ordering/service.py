@@ -16,6 +16,7 @@ from kata.microservices.ordering.application.errors import ApplicationError
 from kata.microservices.ordering.application.ports import InventoryUnavailable, UnitOfWorkFactory
 from kata.microservices.ordering.application.recovery import RecoveryWorker
 from kata.microservices.ordering.application.sagas import Services
+from kata.microservices.ordering.application.withdrawals import owe
 from kata.microservices.ordering.domain.errors import DomainError
 
 WORKERS = "kata.workers"
@@ -25,6 +26,8 @@ def create_app(database_url: str, inventory: HttpInventory) -> Flask:
     database = ordering_database(database_url)
     units: UnitOfWorkFactory = functools.partial(SqlUnitOfWork, database)
     services = Services(units, inventory)
+    # The gateway's writes whose withdrawal inventory did not answer: kept, for recovery.
+    inventory.leave_withdrawals_to(functools.partial(owe, units))
     app = Flask(__name__)
     app.extensions[SERVICES] = services
     # Sagas left half-done by a crash are compensated at start and then every few seconds.

@@ -1,5 +1,5 @@
 """What the ordering service needs from the world, as protocols: the inventory service, and
-its own storage (orders, the saga log, idempotency keys, the outbox)."""
+its own storage (orders, the saga log, idempotency keys, the outbox, withdrawals owed)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,13 @@ class Inventory(Protocol):
         """Make reservation ``reservation`` hold ``lines`` (SKU -> units). Refuses with the
         domain's ``UnknownProduct`` or ``InsufficientStock`` (nothing moved), or raises
         :class:`InventoryUnavailable` / :class:`InventoryUncertain`."""
+        ...
+
+    def withdraw(self, write: str) -> bool:
+        """Withdraw the catalogue write the gateway forwarded as ``write`` and never got the
+        answer of: True once nothing of it is left, False if it stands (something relied on
+        it since). The same answer however often it is asked; raises
+        :class:`InventoryUnavailable`."""
         ...
 
 
@@ -122,6 +129,18 @@ class IdempotencyKeys(Protocol):
     def bind(self, key: str, request: str, response: str) -> None: ...
 
 
+class Withdrawals(Protocol):
+    """Catalogue writes answered 503 whose withdrawal inventory did not answer either: owed,
+    until recovery makes it."""
+
+    def owe(self, write: str, since: datetime) -> None: ...
+    def owed(self) -> list[str]:
+        """Every write owed a withdrawal, the oldest first."""
+        ...
+
+    def settle(self, write: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orders(self) -> Orders: ...
@@ -129,6 +148,8 @@ class UnitOfWork(Protocol):
     def sagas(self) -> SagaLog: ...
     @property
     def idempotency_keys(self) -> IdempotencyKeys: ...
+    @property
+    def withdrawals(self) -> Withdrawals: ...
 
     def events_after(self, seq: int, limit: int) -> list[EventRecord]: ...
     def commit(self) -> None: ...

@@ -1,6 +1,7 @@
 """Recovery: a saga left half-done (the process died between its steps, or inventory was
 down when it had to be compensated) is compensated — or, when it gave units back that are
-sold since and so cannot be undone, completed — exactly once.
+sold since and so cannot be undone, completed — exactly once. Each round also makes the
+withdrawals owed (:mod:`withdrawals`).
 
 It runs when the service starts and then periodically. A saga is left alone until it is
 older than the lease, longer than any request can take: a request still running in another
@@ -19,6 +20,7 @@ from typing import Any
 
 from kata.microservices.ordering.application.ports import Conflict, Saga
 from kata.microservices.ordering.application.sagas import Services, compensate
+from kata.microservices.ordering.application.withdrawals import withdraw_owed
 from kata.microservices.ordering.domain.errors import DomainError
 from kata.microservices.ordering.domain.money import Money
 from kata.microservices.ordering.domain.order import Order
@@ -94,7 +96,8 @@ def redo(order: Order, command: dict[str, Any]) -> None:
 
 
 class RecoveryWorker:
-    """Runs :func:`recover` at start and every few seconds, on a thread of its own."""
+    """Runs :func:`recover` and :func:`withdraw_owed` at start and every few seconds, on a
+    thread of its own."""
 
     def __init__(self, services: Services, every_seconds: float = EVERY_SECONDS) -> None:
         self._services = services
@@ -111,8 +114,9 @@ class RecoveryWorker:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            try:
-                recover(self._services)
-            except Exception:  # a failed round is tried again at the next
-                log.exception("saga recovery failed; trying again")
+            for task in (recover, withdraw_owed):
+                try:
+                    task(self._services)
+                except Exception:  # a failed round is tried again at the next
+                    log.exception("%s failed; trying again", task.__name__)
             self._stopping.wait(self._every)

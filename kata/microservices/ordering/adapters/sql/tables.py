@@ -67,3 +67,12 @@ idempotency_keys = Table(
     Column("request", Text, nullable=False),
     Column("response", Text, nullable=False),
 )
+
+# Catalogue writes the gateway answered 503 for while inventory may have taken them, and
+# whose withdrawal it did not answer either: recovery withdraws them (inventory's write ids).
+withdrawals = Table(
+    "mo_withdrawals",
+    metadata,
+    Column("write", String(64), primary_key=True),
+    Column("since", String(40), nullable=False),
+)

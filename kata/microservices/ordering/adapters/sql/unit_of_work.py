@@ -10,6 +10,7 @@ from kata.microservices.ordering.adapters.sql import outbox
 from kata.microservices.ordering.adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from kata.microservices.ordering.adapters.sql.orders import SqlOrders, SqlSagaLog
 from kata.microservices.ordering.adapters.sql.tables import event_counter, metadata
+from kata.microservices.ordering.adapters.sql.withdrawals import SqlWithdrawals
 from kata.microservices.ordering.application.ports import Conflict, EventRecord
 
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     orders: SqlOrders
     sagas: SqlSagaLog
     idempotency_keys: SqlIdempotencyKeys
+    withdrawals: SqlWithdrawals
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(self._connection)
         self.sagas = SqlSagaLog(self._connection)
         self.idempotency_keys = SqlIdempotencyKeys(self._connection)
+        self.withdrawals = SqlWithdrawals(self._connection)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
