@@ -51,6 +51,7 @@ class KataServer:
     ) -> None:
         command = serve_command(variant, database_url, "--port", "0", *options)
         self.output: list[str] = []
+        self._new_line = threading.Condition()
         self._listening = threading.Event()
         self.url = ""
         self.process = subprocess.Popen(
@@ -71,12 +72,26 @@ class KataServer:
     def _read_output(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.output.append(line)
+            with self._new_line:
+                self.output.append(line)
+                self._new_line.notify_all()
             found = _SERVING.search(line)
             if found and not self.url:
                 self.url = found.group(1)
                 self._listening.set()
         self._listening.set()  # the process ended: wake the waiter either way
+
+    def wait_for(self, pattern: str, after: int = 0, timeout: float = START_TIMEOUT_SECONDS) -> str:
+        """The first line of output from line number ``after`` on that ``pattern`` matches,
+        waited for as the server writes it (AssertionError after ``timeout`` seconds)."""
+
+        def found() -> str | None:
+            return next((ln for ln in self.output[after:] if re.search(pattern, ln)), None)
+
+        with self._new_line:
+            line = self._new_line.wait_for(found, timeout)
+        assert line is not None, (pattern, self.output[after:])
+        return line
 
     def stop(self, timeout: float = 10.0, by: signal.Signals = signal.SIGTERM) -> int:
         """Send ``by`` (SIGTERM; SIGINT is Ctrl-C) and wait for it to exit; returns its exit

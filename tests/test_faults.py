@@ -706,6 +706,34 @@ def test_stopping_microservices_stops_every_process_it_started(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("backend", backends())
+def test_an_inventory_child_killed_with_sigkill_is_started_again(
+    backend: str, tmp_path: Path
+) -> None:
+    """The inventory process that ``kata serve microservices`` started dies (SIGKILL): the
+    server says so, starts it again on the same port, and the shop answers again from the
+    same catalogue, through the new child; stopping the server stops that one too."""
+    with fresh_database(backend, tmp_path) as url, KataServer("microservices", url) as server:
+        client = _Client(server.url)
+        _register_products(client)
+        (first,) = _children(server.process.pid)
+        seen = len(server.output)
+
+        os.kill(first, signal.SIGKILL)
+
+        server.wait_for(r"inventory: killed by SIGKILL; starting it again \(1 of 5", seen)
+        listening = server.wait_for(r"inventory: started again, listening on", seen)
+        assert listening.split()[-1] == _inventory_url(server)  # the proxy's URL still holds
+        (second,) = _children(server.process.pid)
+        assert second != first
+        assert client.call("GET", "/products/FAULT-A").json()["stock"] == 40
+        restocked = client.call("POST", "/products/FAULT-A/restock", {"quantity": 2})
+        assert (restocked.status, restocked.json()["stock"]) == (200, 42), restocked
+        assert server.stop(STOP_SECONDS) == 0
+        assert _still_running([second], STOP_SECONDS) == []
+        _assert_no_500(server)
+
+
+@pytest.mark.parametrize("backend", backends())
 def test_microservices_on_two_processes_serve_the_contract(backend: str, tmp_path: Path) -> None:
     """``--service inventory`` and ``--service ordering --inventory-url`` run the two services
     apart (two hosts, here two processes); the public contract is served by the ordering
