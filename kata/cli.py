@@ -89,14 +89,9 @@ def _command(argv: Sequence[str] | None) -> int:
 
 
 def _listed(*, built_in_only: bool) -> list[str]:
-    """The built-in variants' names, then (unless ``built_in_only``) each workspace, marked."""
-    lines = variants.names()
-    if not built_in_only:
-        lines += [
-            f"{space.name}  (workspace: copy of {space.origin}, held to {space.style})"
-            for space in variants.find_workspaces()
-        ]
-    return lines
+    """The built-in variants' names, then (unless ``built_in_only``) each workspace, marked
+    (the workshop's to say, fitted to the terminal)."""
+    return workshop.listed_variants(built_in_only=built_in_only)
 
 
 def _parser() -> argparse.ArgumentParser:

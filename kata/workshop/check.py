@@ -35,7 +35,7 @@ from importlinter.contracts.layers import LayersContract
 from importlinter.domain.contract import registry
 from rich.console import Console
 
-from kata import variants
+from kata import terminal, variants
 from kata.workshop import styles
 from kata.workshop.reasons import REASONS
 
@@ -91,18 +91,26 @@ def broken(verdicts: list[Verdict]) -> list[Verdict]:
     return [verdict for verdict in verdicts if not verdict.kept]
 
 
-def report(verdicts: list[Verdict]) -> str:
+def report(verdicts: list[Verdict], width: int | None = None) -> str:
     """The verdicts as import-linter prints them (``name KEPT``/``BROKEN``); under a broken one,
     what broke it in plain words, why the style has the rule, where to read about it and
-    which exercise practises it, then import-linter's own detail."""
+    which exercise practises it, then import-linter's own detail. Each line wraps at spaces
+    to ``width`` (default: the terminal's), its continuation indented."""
     lines: list[str] = []
     for verdict in verdicts:
-        lines.append(f"{verdict.name} {'KEPT' if verdict.kept else 'BROKEN'}")
+        said = f"{verdict.name} {'KEPT' if verdict.kept else 'BROKEN'}"
+        lines.append(terminal.wrap(said, width))
         if not verdict.kept:
-            lines += _explained(verdict)
+            lines += [_wrapped(line, width) for line in _explained(verdict)]
     kept = len(verdicts) - len(broken(verdicts))
     lines.append(f"\nContracts: {kept} kept, {len(broken(verdicts))} broken.")
     return "\n".join(lines)
+
+
+def _wrapped(line: str, width: int | None) -> str:
+    """An indented line of the report, wrapped under its own indentation plus two."""
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return terminal.wrap(line, width, indent)
 
 
 def in_plain_words(reasons: tuple[str, ...]) -> list[str]:

@@ -1,5 +1,8 @@
-"""The workshop's part of the ``kata`` command: ``kata check``, ``kata exercise``, ``kata storm``.
+"""The workshop's part of the ``kata`` command: ``kata check``, ``kata exercise``, ``kata storm``
+and the workspaces in ``kata variants``. What they print fits the terminal's width
+(:mod:`kata.terminal`).
 
+kata variants [--built-in]               the variants, then the workspaces
 kata check NAME [--style STYLE]          NAME held to a style's import contracts
 kata exercise list                       the exercises
 kata exercise show NN                    an exercise's README
@@ -20,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kata import variants
+from kata import terminal, variants
 from kata.clihelp import with_examples
 from kata.compare import testrun
 from kata.workshop import exercises, styles, workspace
@@ -120,7 +123,8 @@ def check_contracts(name: str, style: str | None) -> int:
     from kata.workshop import check  # noqa: PLC0415
 
     chosen = style or variants.style_of(name)
-    print(f"kata check: {name} ({variants.package(name)}) against the {chosen} contracts\n")
+    said = f"kata check: {name} ({variants.package(name)}) against the {chosen} contracts"
+    print(terminal.wrap(said) + "\n")
     try:
         verdicts = check.check(name, chosen)
     except check.CheckError as error:
@@ -128,6 +132,22 @@ def check_contracts(name: str, style: str | None) -> int:
         return 2
     print(check.report(verdicts), flush=True)
     return 1 if check.broken(verdicts) else 0
+
+
+def listed_variants(*, built_in_only: bool) -> list[str]:
+    """The lines of ``kata variants``: the built-in variants' names, then (unless
+    ``built_in_only``) each workspace, marked with its origin and style, wrapped under its
+    name on a narrow terminal."""
+    lines = variants.names()
+    if not built_in_only:
+        lines += [
+            terminal.wrap(
+                f"{space.name}  (workspace: copy of {space.origin}, held to {space.style})",
+                indent="    ",
+            )
+            for space in variants.find_workspaces()
+        ]
+    return lines
 
 
 def list_exercises() -> int:
@@ -145,9 +165,12 @@ def start(number: str, origin: str, name: str, style: str | None) -> int:
     _refuse_a_discussion(number, "copy")
     space = workspace.start(number, origin, name, style)
     folder = variants.workshop_dir() / space.name
+    said = (
+        f"kata: workspace {space.name} ({_shown(folder)}) copied from {origin} "
+        f"for exercise {space.exercise}, held to the {space.style} contracts."
+    )
+    print(terminal.wrap(said))
     print(
-        f"kata: workspace {space.name} ({folder}) copied from {origin} "
-        f"for exercise {space.exercise}, held to the {space.style} contracts.\n"
         f"  kata serve {name}\n"
         f"  kata exercise check {space.exercise} --variant {name}\n"
         f"  kata check {name} --style {space.style}"
@@ -155,12 +178,18 @@ def start(number: str, origin: str, name: str, style: str | None) -> int:
     return 0
 
 
+def _shown(folder: Path) -> Path:
+    """``folder`` relative to the current directory when inside it (``workshop/mine``)."""
+    here = Path.cwd()
+    return folder.relative_to(here) if folder.is_relative_to(here) else folder
+
+
 def check_exercise(number: str, name: str | None) -> int:
     """The exercise's tests and the shared suite on SQLite, then the contracts of NAME's style;
     a discussion has none of them: say so and succeed."""
     exercise = exercises.find(number)
     if exercise.is_discussion:
-        print(f"kata: {_discussion(exercise, 'check')}")
+        print(terminal.wrap(f"kata: {_discussion(exercise, 'check')}"))
         return 0
     if name is None:
         print(f"kata: exercise {exercise.number} is checked on a variant: add --variant NAME",
@@ -168,7 +197,9 @@ def check_exercise(number: str, name: str | None) -> int:
         return 2
     if name not in variants.names(workspaces=True):
         raise variants.UnknownVariantError(name)
-    print(f"kata: exercise {exercise.number} ({exercise.title}) on {name}", flush=True)
+    print(
+        terminal.wrap(f"kata: exercise {exercise.number} ({exercise.title}) on {name}"), flush=True
+    )
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "junit.xml"
         command = [*exercise_pytest(exercise.number, [name]), f"--junitxml={junit}"]
@@ -230,7 +261,7 @@ def totals(number: str, name: str, cases: list[testrun.Case], contracts: int) ->
     failed = [label for label, (_, ok) in parts.items() if not ok]
     failed += [] if contracts == 0 else ["the contracts"]
     verdict = "passed" if not failed else "FAILED: " + ", ".join(failed)
-    lines.append(f"kata: exercise {number} on {name}: {verdict}")
+    lines.append(terminal.wrap(f"kata: exercise {number} on {name}: {verdict}"))
     return "\n".join(lines)
 
 

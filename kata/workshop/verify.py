@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata import variants
+from kata import terminal, variants
 from kata.workshop import exercises
 
 # Settings that would send the copy's tests elsewhere than SQLite and the copy itself.
@@ -121,19 +121,18 @@ def change_costs(root: Path = exercises.EXERCISES_DIR) -> dict[tuple[str, str], 
 
 
 def cost_table(found: Sequence[Solution]) -> str:
-    """The change cost of each solution: one row per exercise, one column per variant."""
-    names = variants.names()
-    cells: dict[str, dict[str, str]] = {}
-    for solution in found:
-        title = f"{solution.exercise.number} {solution.exercise.title}"
-        cells.setdefault(title, {})[solution.variant] = str(solution.cost)
-    rows = [["exercise", *names]]
-    rows += [[title, *(row.get(name, "-") for name in names)] for title, row in cells.items()]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    """The change cost of each solution: one row per variant, one column per exercise named
+    by its number, the numbers' titles below (a legend keeps the table narrow), fitted to
+    the terminal's width (:func:`kata.terminal.table`)."""
+    titles = {s.exercise.number: s.exercise.title for s in found}
+    costs = {(s.exercise.number, s.variant): str(s.cost) for s in found}
+    rows = [
+        [name, *(costs.get((number, name), "-") for number in titles)] for name in variants.names()
+    ]
+    legend = [
+        terminal.wrap(f"{number}  {title}", indent="    ") for number, title in titles.items()
+    ]
+    return "\n".join([terminal.table(["variant", *titles], rows), "", *legend])
 
 
 # --- applying and testing ---------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_a_forbidden_import_in_a_workspace_breaks_its_contract_naming_the_line(
     assert reasons[1].endswith(f" workshop.ws.services.orders -> flask (l.{line})"), reasons
     # The report says it in plain words first: who imported what, why the style forbids it,
     # where to read about it and which exercise practises it; import-linter's detail below.
-    shown = check.report(verdicts)
+    shown = check.report(verdicts, width=1000)  # one line each: the words, not the wrapping
     reason = REASONS["transaction-script-no-web-below-presentation"]
     assert f"  - workshop.ws.services.orders imports flask (line {line})" in shown
     assert f"  why: {reason.why}" in shown
