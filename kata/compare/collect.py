@@ -14,11 +14,13 @@ from pathlib import Path
 from kata import variants
 from kata.compare.cost import Cost, measure, prepare_app
 from kata.compare.paths import Step, trace
+from kata.compare.progress import Counted, Steps, quiet
 from kata.compare.ratios import Contention, Latency, measure_latency, recorded_contention
 from kata.compare.rules import ROOT, doc_rules, rule_order, scan_variant, variant_folder
 from kata.compare.shape import Shape, measure_shape
 from kata.compare.testrun import TestResults, run_tests
 from kata.compare.usecases import USE_CASES
+from kata.compare.workspaces import OwnChange, own_change
 from kata.workshop import check, verify
 
 MANY_LINES = 20  # O1's maximum: a count that grows with lines shows here
@@ -46,6 +48,8 @@ class Comparison:
     contention: Contention | None  # benchmarks.contention, as last recorded
     # Variants (participants' workspaces, mid-edit) that do not load: "FILE:LINE: message".
     unloadable: dict[str, str] = field(default_factory=dict)
+    # Each workspace compared: its own change against the variant it was copied from.
+    workspaces: dict[str, OwnChange] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -59,25 +63,39 @@ class Comparison:
         }
 
 
-def collect(names: list[str], rounds: int, with_tests: bool) -> Comparison:
+def collect(
+    names: list[str], rounds: int, with_tests: bool, *, progress: Steps = quiet
+) -> Comparison:
     """Every figure of every variant of ``names`` that loads; one that does not (a syntax
     error, an import error, an app that fails at start) is named with the reason, and the
-    others are compared as if it were not there."""
+    others are compared as if it were not there. ``progress`` is told of each step."""
+    step = Counted(progress, total=len(names) + 3 + with_tests)
+    step("starting each variant once")
     unloadable = {name: error for name in names if (error := load_error(name))}
     names = [name for name in names if name not in unloadable]
+    step.total -= len(unloadable)
+    if with_tests:
+        step("running the test suites")
     tests = run_tests(names, ROOT) if with_tests else {}
+    step("reading the exercises' reference solutions")
     changes = _change_costs()
-    figures = [_figures(name, rounds, tests.get(name), changes.get(name, {})) for name in names]
+    figures = []
+    for name in names:
+        step(f"measuring {name}")
+        figures.append(_figures(name, rounds, tests.get(name), changes.get(name, {})))
     exercises = sorted({exercise for per in changes.values() for exercise in per})
     rules = sorted(doc_rules(), key=rule_order)
+    step("timing the use cases against the floor")
+    latency = measure_latency(names)
     return Comparison(
         [u.name for u in USE_CASES],
         rules,
         exercises,
         figures,
-        measure_latency(names),
+        latency,
         recorded_contention(),
         unloadable,
+        _own_changes(figures),
     )
 
 
@@ -152,6 +170,16 @@ def _rule_places(name: str) -> dict[str, list[str]]:
         for rule in marker.ids:
             places.setdefault(rule, []).append(marker.where)
     return places
+
+
+def _own_changes(figures: list[VariantFigures]) -> dict[str, OwnChange]:
+    """Each workspace among ``figures``: what its participant changed (see workspaces.py)."""
+    references = verify.change_costs()
+    return {
+        f.name: own_change(space, f.contracts, references)
+        for f in figures
+        if (space := variants.workspace(f.name)) is not None
+    }
 
 
 def _change_costs() -> dict[str, dict[str, verify.ChangeCost]]:

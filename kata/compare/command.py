@@ -6,17 +6,19 @@ import argparse
 import time
 from pathlib import Path
 
-from kata import variants
+from kata import terminal, variants
 from kata.compare import html, markdown, ratios
 from kata.compare.collect import Comparison, collect
+from kata.compare.progress import Progress
 from kata.compare.summary import (
     MEASURED,
     SERVICES,
     STABLE,
+    WORKSPACES,
     measured_rows,
     service_rows,
     stable_rows,
-    table,
+    workspace_rows,
 )
 
 DEFAULT_ROUNDS = 9  # repetitions per use case and order size: enough for a stable median
@@ -47,26 +49,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     names = arguments.variant or variants.names(workspaces=not arguments.built_in)
+    known = variants.names(workspaces=True)
+    for name in names:  # before any measuring starts: a misspelt name is said alone
+        if name not in known:
+            raise variants.UnknownVariantError(name)
     started = time.perf_counter()
-    comparison = collect(names, arguments.rounds, with_tests=not arguments.no_tests)
-    for name, error in comparison.unloadable.items():
-        print(f"kata compare: {name} does not load: {error}")
-    print(table(STABLE, stable_rows(comparison)))
-    print()
-    print(table(MEASURED, measured_rows(comparison)))
-    if services := service_rows(comparison):  # a variant of several services: each one's part
-        print()
-        print(table(SERVICES, services))
-    for header, rows in ratio_tables(comparison):
-        print()
-        print(table(header, rows))
+    progress = Progress()  # on stderr: stdout holds the tables alone
+    try:
+        comparison = collect(
+            names, arguments.rounds, with_tests=not arguments.no_tests, progress=progress
+        )
+    finally:
+        progress.finish()
+    print(report(comparison))
     for path, render in ((arguments.html, html.render), (arguments.markdown, markdown.render)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(comparison), encoding="utf-8")
-            print(f"wrote {path}")
+            print(f"\nkata compare: wrote {path} ({path.resolve().as_uri()})")
     print(f"compared {len(names)} variants in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def report(comparison: Comparison) -> str:
+    """The comparison as text for the terminal: every table fitted to its width."""
+    said = [
+        terminal.wrap(f"kata compare: {name} does not load: {error}")
+        for name, error in comparison.unloadable.items()
+    ]
+    tables = [(STABLE, stable_rows(comparison)), (MEASURED, measured_rows(comparison))]
+    if services := service_rows(comparison):  # a variant of several services: each one's part
+        tables.append((SERVICES, services))
+    tables += ratio_tables(comparison)
+    if comparison.workspaces:  # a debrief: each participant's change beside the reference
+        tables.append((WORKSPACES, workspace_rows(comparison)))
+    return "\n\n".join([*said, *(terminal.table(header, rows) for header, rows in tables)])
 
 
 def ratio_tables(comparison: Comparison) -> list[tuple[list[str], list[list[str]]]]:

@@ -13,10 +13,12 @@ from kata.compare.paths import Step, within_variant
 from kata.compare.summary import (
     MEASURED,
     STABLE,
+    WORKSPACES,
     change_text,
     measured_rows,
     stable_rows,
     statements_per_service,
+    workspace_rows,
 )
 
 OPEN, CLOSE = "<!-- measured -->", "<!-- /measured -->"
@@ -237,5 +239,17 @@ def _ratios(comparison: Comparison) -> str:
     return "\n".join(parts)
 
 
+def _workspaces(comparison: Comparison) -> str:
+    """Only when workspaces were compared (``docs/comparison.md`` holds the built-ins)."""
+    if not comparison.workspaces:
+        return ""
+    return "\n".join([
+        "\n## 8. Workspaces\n",
+        "Each workspace's own change (its files against the variant it was copied from), "
+        "beside the reference solution of its exercise on that variant.\n",
+        _table(WORKSPACES, workspace_rows(comparison)),
+    ])  # fmt: skip
+
+
 # The report's sections, in the order of the issue that asked for them (and of html.py).
-SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes, _ratios)
+SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes, _ratios, _workspaces)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
+
 from kata.compare.collect import Comparison, VariantFigures
 from kata.compare.cost import Cost
+from kata.compare.ratios import BASELINE, suite_rows
 from kata.compare.testrun import SuiteResult
+from kata.compare.workspaces import OwnChange
 
 STABLE = ["variant", "files", "lines", "functions", "complexity mean / max", "contracts kept",
           "SQL place 1 / 20 lines", "SQL cancel 1 / 20 lines", "grows with lines"]  # fmt: skip
@@ -112,15 +116,78 @@ def suite(result: SuiteResult, how: str) -> str:
     return text + (f", {result.skipped} skipped" if result.skipped else "")
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table with aligned columns, for the terminal."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-             for row in [header, *rows]]  # fmt: skip
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
-
-
 def change_text(figures: VariantFigures, exercise: str) -> str:
     change = figures.changes.get(exercise)
     return str(change) if change else "no solution"
+
+
+ESSENTIALS = ["variant", "files", "lines", "SQL statements per request",
+              "latency × floor", f"latency × {BASELINE}", "shared suite, ms a case",
+              "contracts kept"]  # fmt: skip
+
+
+def essential_rows(comparison: Comparison) -> list[list[str]]:
+    """The first table of the HTML report: what a room needs to know of each variant.
+
+    Statements: the fewest and the most a request of one line issues, over the use cases.
+    Latency: the geometric mean, over the latency cases, of the variant's median against
+    the floor's and against the baseline's, measured in the same run."""
+    per_case = {row[0]: row[2] for row in suite_rows(comparison.suite_times())}
+    return [
+        [
+            f.name,
+            str(f.shape.files),
+            str(f.shape.lines),
+            _statement_range(f),
+            _latency_ratio(comparison, f.name, "floor"),
+            _latency_ratio(comparison, f.name, BASELINE),
+            per_case[f.name] if per_case[f.name] != "-" else "not run",
+            f"{sum(1 for c in f.contracts if c.kept)} / {len(f.contracts)}",
+        ]
+        for f in comparison.variants
+    ]
+
+
+def _statement_range(figures: VariantFigures) -> str:
+    counts = [one.statements for one, _ in figures.costs.values()]
+    fewest, most = min(counts, default=0), max(counts, default=0)
+    return str(fewest) if fewest == most else f"{fewest}–{most}"
+
+
+def latency_ratio(comparison: Comparison, name: str, against: str) -> float | None:
+    """The geometric mean over the latency cases of ``name``'s median over ``against``'s."""
+    medians = {(f.case, f.app): f.median_ms for f in comparison.latency}
+    cases = dict.fromkeys(f.case for f in comparison.latency)
+    ratios = [
+        medians[case, name] / medians[case, against]
+        for case in cases
+        if (case, name) in medians and medians.get((case, against))
+    ]
+    return statistics.geometric_mean(ratios) if ratios else None
+
+
+def _latency_ratio(comparison: Comparison, name: str, against: str) -> str:
+    ratio = latency_ratio(comparison, name, against)
+    return "-" if ratio is None else f"{ratio:.2f}"
+
+
+WORKSPACES = ["workspace", "exercise", "copied from", "its change", "layers it touched",
+              "contracts kept", "reference solution", "layers the reference touched"]  # fmt: skip
+
+
+def workspace_rows(comparison: Comparison) -> list[list[str]]:
+    """Each workspace's own change beside its exercise's reference solution on its origin."""
+    return [_workspace_row(change) for change in comparison.workspaces.values()]
+
+
+def _workspace_row(change: OwnChange) -> list[str]:
+    return [
+        change.workspace,
+        change.exercise or "none",
+        change.origin,
+        str(change.change) if change.change.files else "no change",
+        ", ".join(change.layers) or "none",
+        f"{change.contracts_kept} / {change.contracts}",
+        str(change.reference) if change.reference else "none",
+        ", ".join(change.reference_layers) or "-",
+    ]
