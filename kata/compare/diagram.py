@@ -11,7 +11,11 @@ from html import escape
 
 from kata.compare.shape import Shape
 
-BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y = 150, 34, 24, 56
+# Labels of 18 px, drawn at their size (the SVG is as wide as its view box): legible from the
+# back of a room. A box is wide enough for the longest label of its diagram.
+FONT_SIZE = 18
+CHAR_WIDTH = 11  # px: an upper bound of one character of a sans-serif font at FONT_SIZE
+MIN_BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y = 150, 42, 24, 56
 BOW = 22  # how far an import that skips layers curves out to the right, per layer skipped
 
 
@@ -43,15 +47,16 @@ def mermaid(shape: Shape) -> str:
 def svg(shape: Shape) -> str:
     rank_of = ranks(shape)
     rows = sorted(set(rank_of.values()), reverse=True)
+    box = max([MIN_BOX_WIDTH, *(CHAR_WIDTH * len(name) + 24 for name in rank_of)])
     places: dict[str, tuple[int, int]] = {}
     for y_index, rank in enumerate(rows):
         row = sorted(name for name, r in rank_of.items() if r == rank)
         for x_index, name in enumerate(row):
-            places[name] = (x_index * (BOX_WIDTH + GAP_X), y_index * (BOX_HEIGHT + GAP_Y))
-    width = max(x for x, _ in places.values()) + BOX_WIDTH + 2 + BOW * len(rows)
+            places[name] = (x_index * (box + GAP_X), y_index * (BOX_HEIGHT + GAP_Y))
+    width = max(x for x, _ in places.values()) + box + 2 + BOW * len(rows)
     height = max(y for _, y in places.values()) + BOX_HEIGHT + 2
-    parts = [_edge(places[a], places[b], rank_of[a] - rank_of[b]) for a, b in shape.imports]
-    parts += [_box(name, *place) for name, place in places.items()]
+    parts = [_edge(places[a], places[b], rank_of[a] - rank_of[b], box) for a, b in shape.imports]
+    parts += [_box(name, *place, box) for name, place in places.items()]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="-1 -1 {width} {height}" role="img" aria-label="layer imports">'
@@ -61,24 +66,26 @@ def svg(shape: Shape) -> str:
     )
 
 
-def _box(name: str, x: int, y: int) -> str:
+def _box(name: str, x: int, y: int, width: int) -> str:
     return (
-        f'<rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="5" '
+        f'<rect x="{x}" y="{y}" width="{width}" height="{BOX_HEIGHT}" rx="5" '
         'fill="#eef3fb" stroke="#345"/>'
-        f'<text x="{x + BOX_WIDTH // 2}" y="{y + BOX_HEIGHT // 2 + 5}" text-anchor="middle" '
-        f'font-family="sans-serif" font-size="14">{escape(name)}</text>'
+        f'<text x="{x + width // 2}" y="{y + BOX_HEIGHT // 2 + FONT_SIZE // 3}" '
+        f'text-anchor="middle" font-family="sans-serif" font-size="{FONT_SIZE}">'
+        f"{escape(name)}</text>"
     )
 
 
-def _edge(start: tuple[int, int], end: tuple[int, int], drop: int) -> str:
-    """An arrow from importer to imported; ``drop`` is how many ranks it goes down."""
+def _edge(start: tuple[int, int], end: tuple[int, int], drop: int, box: int) -> str:
+    """An arrow from importer to imported; ``drop`` is how many ranks it goes down; ``box``
+    is the boxes' width."""
     if drop == 1:  # to the next layer: a straight line
-        x1, y1 = start[0] + BOX_WIDTH // 2, start[1] + BOX_HEIGHT
-        x2, y2 = end[0] + BOX_WIDTH // 2, end[1]
+        x1, y1 = start[0] + box // 2, start[1] + BOX_HEIGHT
+        x2, y2 = end[0] + box // 2, end[1]
         shape = f"M{x1},{y1} L{x2},{y2}"
     else:  # skipping layers: a curve beside the boxes, so it is not hidden behind them
-        x1, y1 = start[0] + BOX_WIDTH, start[1] + BOX_HEIGHT // 2
-        x2, y2 = end[0] + BOX_WIDTH, end[1] + BOX_HEIGHT // 2
+        x1, y1 = start[0] + box, start[1] + BOX_HEIGHT // 2
+        x2, y2 = end[0] + box, end[1] + BOX_HEIGHT // 2
         out = max(x1, x2) + BOW * max(abs(drop), 1)
         shape = f"M{x1},{y1} C{out},{y1} {out},{y2} {x2},{y2}"
     colour = "#c00" if drop <= 0 else "#555"  # an import against the layering stands out

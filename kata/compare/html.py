@@ -1,119 +1,198 @@
-"""The HTML report: one self-contained file (no script, no CDN), readable on a projector.
+"""The HTML report: one self-contained file (no script, no link out), made for a projector.
 
-The path of each use case is shown as one column per variant, side by side; every step opens
-to its source, highlighted by Pygments.
+It opens with a table of contents and a summary table, which together fit the first screen
+of a 1280x720 projector. Every section folds (``<details>``); the long listings start folded.
+Charts (:mod:`kata.compare.charts`) show what a room would rather see than read, each beside
+the table of its numbers. The path of each use case is one column per variant, side by side;
+each step links to its source, listed once at the end (a function met in several use cases,
+or copied unchanged into a workspace, is listed once), so the page stays under a megabyte.
+Names are never cut: a long one wraps after a dot, a slash or an underscore.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from html import escape
+from itertools import groupby
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from pygments.token import Token, _TokenType, is_token_subtype
 
-from kata.compare import ratios
+from kata.compare import charts, ratios
 from kata.compare.collect import MANY_LINES, Comparison, VariantFigures
 from kata.compare.diagram import svg
 from kata.compare.paths import Step, within_variant
 from kata.compare.rules import ROOT
 from kata.compare.summary import (
+    ESSENTIALS,
     MEASURED,
     STABLE,
+    WORKSPACES,
     change_text,
+    essential_rows,
     measured_rows,
     stable_rows,
     statements_per_service,
+    workspace_rows,
 )
 
-FORMATTER = HtmlFormatter(cssclass="code")
+DEEPEST = 12  # call depths indented one step each; deeper ones are indented as this one
 STYLE = """
-body { font: 18px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 110rem;
-       padding: 0 1rem; color: #111; }
-table { border-collapse: collapse; margin: .6rem 0 1.2rem; }
-th, td { border: 1px solid #bbb; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+body { font: 18px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 80rem;
+       padding: .4rem 1.2rem 3rem; color: #111; }
+h1 { font-size: 1.6rem; margin: .3rem 0; }
+p { margin: .4rem 0; }
+nav ol { display: flex; flex-wrap: wrap; gap: .1rem 1.1rem; list-style: none; padding: 0;
+         margin: .2rem 0 .4rem; }
+a { color: #0645ad; }
+details.section { border-top: 2px solid #345; margin-top: .5rem; }
+summary { cursor: pointer; }
+summary h2, summary h3 { display: inline; }
+h2 { font-size: 1.35rem; margin: .3rem 0; }
+h3 { font-size: 1.15rem; margin: .6rem 0 .3rem; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; }
+th, td { border: 1px solid #bbb; padding: .15rem .5rem; text-align: left; vertical-align: top; }
 th { background: #e8edf3; }
-.grid { display: grid; grid-template-columns: repeat(var(--columns), minmax(0, 1fr)); gap: 1rem; }
+.essentials td:not(:first-child) { text-align: right; }
+.note, .where { color: #444; font-size: 15px; }
+figure { margin: .5rem 0; }
+figcaption { font-weight: 600; }
+svg { max-width: 100%; height: auto; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(10.5rem, 1fr));
+        gap: .8rem; }
+.grid h4 { margin: .2rem 0; font-size: 16px; overflow-wrap: anywhere; }
 .grid ol { list-style: none; padding: 0; margin: 0; font-size: 15px; }
-.grid li details summary { cursor: pointer; white-space: nowrap; overflow: hidden;
-                           text-overflow: ellipsis; }
-.where { color: #555; font-size: 13px; }
-.code pre { font-size: 14px; overflow-x: auto; padding: .4rem; background: #f7f7f7; }
+.grid li { overflow-wrap: anywhere; text-indent: -.6em; }
+.grid li small { color: #555; font-size: 14px; }
+.shape { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-start; }
+pre { font-size: 14px; white-space: pre-wrap; overflow-wrap: anywhere; margin: .2rem 0 .6rem;
+      padding: .4rem; background: #f6f6f6; scroll-margin-top: 2.5em; }
+pre .k { color: #0033b3; font-weight: 600; } pre .s { color: #067d17; }
+pre .c { color: #6a6a6a; font-style: italic; } pre .f { color: #00627a; font-weight: 600; }
 .broken { color: #b00; font-weight: bold; }
-"""
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { font-size: 11pt; max-width: none; padding: 0; }
+  a { color: inherit; }
+  figure, tr, li { break-inside: avoid; }
+  details.section { break-before: auto; }
+}
+""" + "".join(
+    f".grid li.d{depth} {{ padding-left: {depth * 0.4 + 0.6:.1f}em; }}\n"
+    for depth in range(DEEPEST + 1)
+)
 
 
 def render(comparison: Comparison) -> str:
+    toc = "".join(f'<li><a href="#{key}">{escape(title)}</a></li>' for key, title, _ in SECTIONS)
+    compared = len(comparison.variants)
+    lede = (
+        f"{compared} variant{'s' if compared != 1 else ''} measured by running them in this "
+        "working tree (SQLite, in process); generated by <code>kata compare</code>."
+    )
     body = "".join([
         "<h1>The variants compared</h1>",
-        "<p>Every figure is measured by running the variants in this working tree "
-        "(SQLite, in process). Generated by <code>kata compare</code>.</p>",
-        *(section(comparison) for section in SECTIONS),
+        f"<p>{lede}</p>",
+        f'<nav aria-label="Contents"><ol>{toc}</ol></nav>',
+        *(
+            _section(key, title, part(comparison), folded=key == "sources")
+            for key, title, part in SECTIONS
+        ),
     ])  # fmt: skip
-    css = STYLE + FORMATTER.get_style_defs(".code")  # type: ignore[no-untyped-call]  # no stubs for it
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>ordering-kata: the variants compared</title><style>{css}</style></head>"
+        f"<title>ordering-kata: the variants compared</title><style>{STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 
 
-def _table(header: list[str], rows: list[list[str]], raw: bool = False) -> str:
+def _section(key: str, title: str, body: str, folded: bool = False) -> str:
+    opened = "" if folded else " open"
+    return (
+        f'<details class="section" id="{key}"{opened}><summary><h2>{escape(title)}</h2>'
+        f"</summary>{body}</details>"
+    )
+
+
+def _table(header: list[str], rows: list[list[str]], raw: bool = False, kind: str = "") -> str:
     def cell(text: str) -> str:
         return text if raw else escape(text)
 
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
     lines = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
+    classes = f' class="{kind}"' if kind else ""
+    return f"<table{classes}><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
+
+
+def _breakable(text: str) -> str:
+    """``text`` escaped, a line allowed to break after each dot, slash and underscore: a long
+    name or path wraps in a narrow column instead of being cut or widening the page."""
+    escaped = escape(text)
+    for mark in "./_":
+        escaped = escaped.replace(mark, f"{mark}<wbr>")
+    return escaped
+
+
+def _figure(caption: str, chart: str, numbers: str) -> str:
+    """A chart with its caption, and the table of its numbers beside it."""
+    return f"<figure><figcaption>{escape(caption)}</figcaption>{chart}</figure>{numbers}"
+
+
+# --- the sections -----------------------------------------------------------------------
 
 
 def _summary(comparison: Comparison) -> str:
-    stable = _table(STABLE, stable_rows(comparison))
-    measured = _table(MEASURED, measured_rows(comparison))
     unloadable = "".join(
         f"<li class='broken'>{escape(name)} does not load: <code>{escape(why)}</code></li>"
         for name, why in comparison.unloadable.items()
     )
     listed = f"<ul>{unloadable}</ul>" if unloadable else ""
-    return f"<h2>Summary</h2>{listed}{stable}{measured}"
+    note = (
+        "<p class='note'>SQL statements: the fewest and the most one request issues (an order "
+        "of one line), over the use cases of section 3. Latency: the geometric mean, over the "
+        f"cases of section 7, of the variant's median against the floor's and against "
+        f"{ratios.BASELINE}'s, in the same run. Suite: the shared acceptance suite, section 5."
+        "</p>"
+    )
+    return f"{listed}{_table(ESSENTIALS, essential_rows(comparison), kind='essentials')}{note}"
+
+
+def _paths(comparison: Comparison) -> str:
+    listed = _listings(comparison)
+    parts = [
+        "<p>Recorded by running each use case once (a one-line order) under a profiler: each "
+        "variant's own functions in the order first called, indented by call depth. A step "
+        "links to its source (last section). Open a use case to see its paths.</p>"
+    ]
+    for use_case in comparison.use_cases:
+        counts = ", ".join(f"{f.name} {len(f.paths[use_case])}" for f in comparison.variants)
+        columns = "".join(
+            f"<div><h4>{_breakable(f.name)}</h4><ol>"
+            + "".join(_step(step, listed) for step in f.paths[use_case])
+            + "</ol></div>"
+            for f in comparison.variants
+        )
+        parts.append(  # folded: a path is long, and a room discusses one use case at a time
+            f"<details><summary><h3>{escape(use_case)}</h3> "
+            f"<span class='note'>functions: {escape(counts)}</span></summary>"
+            f'<div class="grid">{columns}</div></details>'
+        )
+    return "".join(parts)
+
+
+def _step(step: Step, listed: dict[str, str]) -> str:
+    name = _breakable(step.function)
+    anchor = listed.get(step.source)
+    named = f'<a href="#{anchor}">{name}</a>' if anchor else name
+    where = _breakable(f"{within_variant(step.path)}:{step.line}")
+    return f'<li class="d{min(step.depth, DEEPEST)}">{named} <small>{where}</small></li>'
 
 
 def _place(path: str, line: int) -> str:
     uri = (ROOT / path).as_uri()
-    short = escape(within_variant(path))
-    return f'<a class="where" href="{uri}" title="{escape(path)}">{short}:{line}</a>'
-
-
-def _step(step: Step) -> str:
-    source = highlight(step.source, PythonLexer(), FORMATTER) if step.source else ""
-    indent = "&nbsp;&nbsp;" * step.depth
-    return (
-        f"<li><details><summary>{indent}<code>{escape(step.function)}</code> "
-        f"{_place(step.path, step.line)}</summary>{source}</details></li>"
-    )
-
-
-def _paths(comparison: Comparison) -> str:
-    parts = [
-        "<h2>1. The path of each use case</h2>",
-        "<p>Recorded by running each use case once (a one-line order) under a profiler: each "
-        "variant's own functions in the order first called, indented by call depth. Open a "
-        "step to read its source.</p>",
-    ]
-    columns = len(comparison.variants)
-    for use_case in comparison.use_cases:
-        lists = "".join(
-            f"<div><h4>{escape(f.name)} ({len(f.paths[use_case])})</h4><ol>"
-            + "".join(_step(step) for step in f.paths[use_case])
-            + "</ol></div>"
-            for f in comparison.variants
-        )
-        parts.append(
-            f'<h3>{escape(use_case)}</h3><div class="grid" style="--columns: {columns}">'
-            f"{lists}</div>"
-        )
-    return "".join(parts)
+    short = _breakable(f"{within_variant(path)}:{line}")
+    return f'<a class="where" href="{uri}" title="{escape(path)}">{short}</a>'
 
 
 def _rule_cell(figures: VariantFigures, rule: str) -> str:
@@ -133,7 +212,9 @@ def _rules(comparison: Comparison) -> str:
         [rule, *(_rule_cell(f, rule) for f in comparison.variants)] for rule in comparison.rules
     ]
     header = ["rule", *(f.name for f in comparison.variants)]
-    return f"<h2>2. Where each rule lives</h2>{_table(header, rows, raw=True)}"
+    return "<p>The places each variant marks with <code># rule: ID</code>.</p>" + _table(
+        header, rows, raw=True
+    )
 
 
 def _costs(comparison: Comparison) -> str:
@@ -146,17 +227,38 @@ def _costs(comparison: Comparison) -> str:
         [u, *(f"{f.costs[u][0].median_ms:.1f} ms" for f in comparison.variants)]
         for u in comparison.use_cases
     ]
+    counts = {
+        f.name: [f.costs[u][0].statements for u in comparison.use_cases]
+        for f in comparison.variants
+    }
+    chart = charts.grouped_bars(
+        "statements",
+        "SQL statements per request, an order of one line",
+        comparison.use_cases,
+        counts,
+        unit="statements",
+        every=comparison.names,
+    )
     return (
-        "<h2>3. Cost at run time</h2>"
-        f"<p>SQL statements per request, 1 line / {MANY_LINES} lines; for a variant of "
-        "several services, each service's statements and the HTTP calls between them:</p>"
-        f"{_table(header, counted)}<p>Median in-process latency, one-line orders:</p>"
-        f"{_table(header, timed)}"
+        _figure(
+            "SQL statements per request (an order of one line)",
+            chart,
+            f"<p>SQL statements per request, 1 line / {MANY_LINES} lines; for a variant of "
+            "several services, each service's statements and the HTTP calls between them:</p>"
+            + _table(header, counted),
+        )
+        + f"<p>Median in-process latency, one-line orders:</p>{_table(header, timed)}"
     )
 
 
 def _shapes(comparison: Comparison) -> str:
-    return "<h2>4. Size and shape</h2>" + "".join(_shape(f) for f in comparison.variants)
+    return (
+        "<p>Lines are source lines (no blanks, comments or docstrings); complexity is "
+        "cyclomatic, per function. Each diagram is drawn from the real imports between "
+        "layers; a red arrow goes against the layering.</p>"
+        + _table(STABLE, stable_rows(comparison))
+        + "".join(_shape(f) for f in comparison.variants)
+    )
 
 
 def _shape(figures: VariantFigures) -> str:
@@ -169,39 +271,85 @@ def _shape(figures: VariantFigures) -> str:
         f"<li>{'kept' if c.kept else '<span class=broken>BROKEN</span>'}: {escape(c.name)}</li>"
         for c in figures.contracts
     )
+    kept = sum(1 for c in figures.contracts if c.kept)
     header = ["layer", "files", "lines", "functions", "max complexity"]
     return (
-        f"<h3>{escape(figures.name)}</h3>{_table(header, rows)}{svg(figures.shape)}"
-        f"<p>Import contracts:</p><ul>{contracts}</ul>"
+        f"<details open><summary><h3>{escape(figures.name)}</h3> <span class='note'>"
+        f"{figures.shape.files} files, {figures.shape.lines} lines, contracts kept {kept} / "
+        f"{len(figures.contracts)}</span></summary>"
+        f'<div class="shape">{_table(header, rows)}{svg(figures.shape)}</div>'
+        f"<p>Import contracts:</p><ul>{contracts}</ul></details>"
     )
 
 
 def _tests(comparison: Comparison) -> str:
-    rows = [[row[0], row[3], row[4]] for row in measured_rows(comparison)]
-    return (
-        "<h2>5. Tests</h2><p>The shared suite on SQLite (time: the sum of its case durations) "
-        "and the variant's own suite run alone (wall time).</p>"
-        + _table(["variant", "shared suite", "own tests"], rows)
+    suite = {row[0]: row[2] for row in ratios.suite_rows(comparison.suite_times())}
+    ran = {name: float(ms) for name, ms in suite.items() if ms != "-"}
+    numbers = (
+        "<p>The shared suite on SQLite (time: the sum of its case durations) and the "
+        "variant's own suite run alone (wall time); place and cancel: the median in-process "
+        "latency of one request.</p>" + _table(MEASURED, measured_rows(comparison))
     )
+    if not ran:
+        return numbers
+    chart = charts.one_bar_each(
+        "suite", "Shared suite, ms a case", dict(ran), unit="ms", every=comparison.names
+    )
+    return _figure("The shared acceptance suite: milliseconds a case", chart, numbers)
 
 
 def _changes(comparison: Comparison) -> str:
     if not comparison.exercises:
-        return "<h2>6. Change cost</h2><p>No exercise has reference solutions yet.</p>"
+        return "<p>No exercise has reference solutions yet.</p>"
     rows = [[e, *(change_text(f, e) for f in comparison.variants)] for e in comparison.exercises]
     header = ["exercise", *(f.name for f in comparison.variants)]
-    return f"<h2>6. Change cost</h2>{_table(header, rows)}"
+    changed = {
+        f.name: [_lines_changed(f, e) for e in comparison.exercises] for f in comparison.variants
+    }
+    chart = charts.grouped_bars(
+        "changes",
+        "Lines changed (added + removed) by each exercise's reference solution",
+        comparison.exercises,
+        changed,
+        unit="lines",
+        every=comparison.names,
+    )
+    return _figure(
+        "Lines changed (added + removed) by each exercise's reference solution",
+        chart,
+        "<p>Files and lines touched by each reference solution "
+        "(<code>exercises/*/solutions/&lt;variant&gt;.patch</code>):</p>" + _table(header, rows),
+    )
+
+
+def _lines_changed(figures: VariantFigures, exercise: str) -> int | None:
+    change = figures.changes.get(exercise)
+    return change.added + change.removed if change and change.files else None
 
 
 def _ratios(comparison: Comparison) -> str:
     names = comparison.names
+    cases = list(dict.fromkeys(figure.case for figure in comparison.latency))
+    medians = {(f.case, f.app): round(f.median_ms, 2) for f in comparison.latency}
+    chart = charts.grouped_bars(
+        "latency",
+        "Median in-process cost per request",
+        cases,
+        {app: [medians.get((case, app)) for case in cases] for app in ["floor", *names]},
+        unit="ms",
+        every=names,
+    )
     parts = [
-        "<h2>7. Costs as ratios</h2><p>What a style costs a workshop, each figure against a "
-        "baseline measured in the same run. The shared suite, in process on SQLite (case time "
-        "over cases passed):</p>",
+        "<p>What a style costs a workshop, each figure against a baseline measured in the "
+        "same run.</p>",
+        _figure(
+            "Latency per use case: median milliseconds of CPU per request",
+            chart,
+            f"<p>{escape(ratios.LATENCY_NOTE)}</p>"
+            + _table(ratios.latency_header(names), ratios.latency_rows(comparison.latency, names)),
+        ),
+        "<p>The shared suite, in process on SQLite (case time over cases passed):</p>",
         _table(ratios.SUITE_HEADER, ratios.suite_rows(comparison.suite_times())),
-        f"<p>{escape(ratios.LATENCY_NOTE)}</p>",
-        _table(ratios.latency_header(names), ratios.latency_rows(comparison.latency, names)),
     ]
     if comparison.contention is not None:
         parts += [
@@ -213,5 +361,103 @@ def _ratios(comparison: Comparison) -> str:
     return "".join(parts)
 
 
-# The report's sections, in the order of the issue that asked for them (and of markdown.py).
-SECTIONS = (_summary, _paths, _rules, _costs, _shapes, _tests, _changes, _ratios)
+def _workspaces(comparison: Comparison) -> str:
+    if not comparison.workspaces:
+        return (
+            "<p>No workspace was compared. A participant's copy of a variant (<code>kata "
+            "exercise start NN --from VARIANT --name NAME</code>) shows here with its own "
+            "change beside the reference solution; <code>kata compare</code> includes every "
+            "workspace unless told <code>--built-in</code>.</p>"
+        )
+    return (
+        "<p>Each workspace's own change: its files now against the variant it was copied "
+        "from (as copied, with its imports rewritten), beside the reference solution of its "
+        "exercise on that variant. The layers are the package's top-level folders and "
+        "modules.</p>" + _table(WORKSPACES, workspace_rows(comparison))
+    )
+
+
+def _sources(comparison: Comparison) -> str:
+    listed = _listings(comparison)
+    parts = ["<p>The source of every function on a path of section 1, once each.</p>"]
+    for name, entries in groupby(_first_places(comparison, listed), key=lambda entry: entry[0]):
+        parts.append(f"<h3>{escape(name)}</h3>")
+        # The anchor is the listing itself: following a link to it opens its folded
+        # ancestors (this entry and the section) in current browsers.
+        parts += [
+            f"<details><summary><code>{_breakable(step.function)}</code> <span class='where'>"
+            f"{_breakable(within_variant(step.path))}:{step.line}</span></summary>"
+            f'<pre id="{listed[step.source]}">{_highlighted(step.source)}</pre></details>'
+            for _, step in entries
+        ]
+    return "".join(parts)
+
+
+def _listings(comparison: Comparison) -> dict[str, str]:
+    """An anchor for each distinct source on any path: ``s1``, ``s2``… in order of the
+    variants, then of the use cases, then of the steps."""
+    sources = dict.fromkeys(
+        step.source
+        for figures in comparison.variants
+        for use_case in comparison.use_cases
+        for step in figures.paths[use_case]
+        if step.source
+    )
+    return {source: f"s{number}" for number, source in enumerate(sources, start=1)}
+
+
+def _first_places(comparison: Comparison, listed: dict[str, str]) -> Iterator[tuple[str, Step]]:
+    """(variant, step) for each listing, where it is first met, in file and line order."""
+    seen: set[str] = set()
+    for figures in comparison.variants:
+        steps = {
+            step.source: step
+            for use_case in comparison.use_cases
+            for step in figures.paths[use_case]
+            if step.source in listed and step.source not in seen
+        }
+        seen |= set(steps)
+        for step in sorted(steps.values(), key=lambda step: (step.path, step.line)):
+            yield figures.name, step
+
+
+def _highlighted(source: str) -> str:
+    """Python source as HTML, with four kinds of token coloured (keywords, strings,
+    comments, the names a ``def`` or ``class`` gives): enough to read it, at a fifth of the
+    size of Pygments' full markup."""
+    parts = []
+    tokens = PythonLexer().get_tokens(source)
+    for kind, run in groupby(tokens, key=lambda token: _kind(token[0])):
+        text = escape("".join(value for _, value in run), quote=False)
+        parts.append(f'<span class="{kind}">{text}</span>' if kind else text)
+    return "".join(parts).rstrip("\n")
+
+
+def _kind(token: _TokenType) -> str:
+    for kind, parent in (
+        ("c", Token.Comment),
+        ("s", Token.Literal.String),
+        ("k", Token.Keyword),
+        ("k", Token.Operator.Word),
+        ("f", Token.Name.Function),
+        ("f", Token.Name.Class),
+    ):
+        if is_token_subtype(token, parent):
+            return kind
+    return ""
+
+
+# The report's sections: (anchor, title, body), in the order of the issue that asked for them
+# (and of markdown.py), then the workspaces and the sources.
+SECTIONS: tuple[tuple[str, str, Callable[[Comparison], str]], ...] = (
+    ("summary", "Summary", _summary),
+    ("paths", "1. The path of each use case", _paths),
+    ("rules", "2. Where each rule lives", _rules),
+    ("costs", "3. Cost at run time", _costs),
+    ("shapes", "4. Size and shape", _shapes),
+    ("tests", "5. Tests", _tests),
+    ("changes", "6. Change cost", _changes),
+    ("ratios", "7. Costs as ratios", _ratios),
+    ("workspaces", "8. Workspaces", _workspaces),
+    ("sources", "Sources", _sources),
+)
