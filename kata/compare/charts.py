@@ -1,10 +1,10 @@
 """Bar charts for the HTML report: inline SVG drawn by pygal, with no script and no link.
 
-pygal draws a chart as SVG text, so it sits inside the page and opens offline. Two of its
-defaults are turned off: the script it links from a CDN (``js=[]``) and the small inline
+pygal draws a chart as SVG text, so it sits inside the page and opens offline. Three of
+its defaults are turned off: the script it links from a CDN (``js=[]``), the small inline
 script that configures it (removed from the tree before it is written: the report holds no
-script at all), and it never truncates a label or a legend (a variant's name is the point of
-the chart). Each variant keeps one colour in every chart. The numbers stand beside each chart
+script at all), and its cutting of long labels and legends (a variant's name is the point
+of the chart). Each variant keeps one colour in every chart. The numbers stand beside each chart
 in a table, for a screen reader and for whoever wants the figure; the SVG also says in its
 ``aria-label`` what it shows.
 """

@@ -283,8 +283,11 @@ def _shape(figures: VariantFigures) -> str:
 
 
 def _tests(comparison: Comparison) -> str:
-    suite = {row[0]: row[2] for row in ratios.suite_rows(comparison.suite_times())}
-    ran = {name: float(ms) for name, ms in suite.items() if ms != "-"}
+    ran = {  # ms a case, for the variants whose suite ran
+        name: round(seconds / cases * 1000, 1)
+        for name, (seconds, cases) in comparison.suite_times().items()
+        if cases
+    }
     numbers = (
         "<p>The shared suite on SQLite (time: the sum of its case durations) and the "
         "variant's own suite run alone (wall time); place and cancel: the median in-process "
@@ -293,7 +296,7 @@ def _tests(comparison: Comparison) -> str:
     if not ran:
         return numbers
     chart = charts.one_bar_each(
-        "suite", "Shared suite, ms a case", dict(ran), unit="ms", every=comparison.names
+        "suite", "Shared suite, ms a case", ran, unit="ms", every=comparison.names
     )
     return _figure("The shared acceptance suite: milliseconds a case", chart, numbers)
 
