@@ -189,7 +189,7 @@ def check_exercise(number: str, name: str | None) -> int:
     a discussion has none of them: say so and succeed."""
     exercise = exercises.find(number)
     if exercise.is_discussion:
-        print(terminal.wrap(f"kata: {_discussion(exercise, 'check')}"))
+        print(f"kata: {_discussion(exercise, 'check')}")
         return 0
     if name is None:
         print(f"kata: exercise {exercise.number} is checked on a variant: add --variant NAME",
