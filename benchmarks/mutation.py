@@ -1,0 +1,450 @@
+"""How strong is the shared suite? Mutation testing of one variant's business code with mutmut.
+
+mutmut changes the code one small edit at a time (a ``<`` becomes ``<=``, a constant changes,
+a call is dropped: a *mutant*) and runs the tests that reach the changed function. A mutant
+the suite notices is *killed*; one it lets pass *survived*, and each survivor names a rule
+no acceptance case checks closely enough. The benchmark mutates every layer of the variant but
+its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
+(``tests/acceptance --variant VARIANT``), and prints the counts, the score and each survivor.
+
+    python -m benchmarks.mutation transaction_script              # SQLite
+    python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python -m benchmarks.mutation transaction_script --record     # and writes its JSON
+
+mutmut runs in a temporary copy of the repository, so its ``mutants/`` folder never lands in
+the worktree. Equivalent mutants (no test could ever tell them apart from the original) are
+declared, each with its reason, in ``benchmarks/mutation-equivalents.toml``; nothing else is
+excluded. Two limits of mutmut 3.8 are reported rather than hidden:
+
+- it gives no mutants to a decorated function (``@script def place_order``): the figure
+  "decorated, not mutated" counts those functions;
+- it re-selects tests by id, and pytest escapes non-ASCII characters in ids (``\\uff15``) in a
+  way it then cannot find; mutmut then counts the mutant killed without running a test. The
+  run sets pytest's option that keeps ids unescaped, and any mutant still reached by an escaped
+  id is counted apart ("killed unrun"), outside the score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EQUIVALENTS = REPO / "benchmarks" / "mutation-equivalents.toml"
+RESULTS = REPO / "benchmarks" / "results"
+
+# Every layer but the HTTP presentation, per variant (folders and files under kata/VARIANT/).
+BUSINESS_CODE: dict[str, tuple[str, ...]] = {
+    "transaction_script": ("services", "data", "records.py"),
+    "domain_model": ("domain", "services", "persistence"),
+    "aggregate": ("domain", "application", "infrastructure"),
+    "hexagonal": ("domain", "application", "adapters/outbound"),
+    "event_sourced": ("domain", "application", "eventstore", "projections", "history.py"),
+    "microservices": (
+        "ordering/domain",
+        "ordering/application",
+        "ordering/adapters/sql",
+        "ordering/adapters/inventory_http.py",
+        "inventory/service.py",
+        "inventory/stock.py",
+        "inventory/store.py",
+    ),
+}
+
+# What the suite needs beside kata/ in mutmut's copy (the root conftest loads tests' plugins,
+# some cases read docs/ and exercises/).
+ALSO_COPY = ["tests", "conftest.py", "docs", "benchmarks", "exercises", "pyproject.toml"]
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the report's buckets.
+KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
+EQUIVALENT, KILLED_UNRUN, IMPORT_TIME, OTHER = "equivalent", "killed unrun", "import time", "other"
+BUCKETS = (KILLED, SURVIVED, NOT_REACHED, TIMEOUT, EQUIVALENT, KILLED_UNRUN, IMPORT_TIME, OTHER)
+STATUS_BY_EXIT_CODE: dict[int | None, str] = {
+    1: KILLED,
+    3: KILLED,
+    0: SURVIVED,
+    5: NOT_REACHED,
+    33: NOT_REACHED,
+    36: TIMEOUT,
+    24: TIMEOUT,
+    -24: TIMEOUT,
+    152: TIMEOUT,
+    255: TIMEOUT,
+}
+
+# pytest's escape of a non-ASCII character in a test id: \xe9, \uff15, \U0001f600.
+_ESCAPED = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
+_MUTANT_SUFFIX = re.compile(r"__mutmut_\d+$")
+# Keeps test ids unescaped, so that mutmut can select them again (pytest's own option name).
+_UNESCAPED_IDS = "disable_test_id_escaping_and_forfeit_all_rights_to_community_support=true"
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    variant: str
+    mutant: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Survivor:
+    mutant: str
+    location: str  # file:line
+    mutation: str  # the changed line, before -> after
+
+
+@dataclass
+class Outcome:
+    """One variant's figures, built from mutmut's per-file results."""
+
+    status_by_mutant: dict[str, str]
+    survivors: list[Survivor] = field(default_factory=list)
+    decorated: list[str] = field(default_factory=list)
+    stale_equivalents: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(self.status_by_mutant.values())
+        return {bucket: found[bucket] for bucket in BUCKETS}
+
+    def scores(self) -> dict[str, float]:
+        return scores(self.counts())
+
+
+def scores(counts: Mapping[str, int]) -> dict[str, float]:
+    """Killed over every mutant, and over the mutants that are not equivalent (percent)."""
+    total = sum(counts.values())
+    relevant = total - counts[EQUIVALENT]
+    return {
+        "killed_of_all": _percent(counts[KILLED], total),
+        "killed_of_non_equivalent": _percent(counts[KILLED], relevant),
+    }
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def statuses(
+    exit_code_by_mutant: Mapping[str, int | None],
+    tests_by_function: Mapping[str, Iterable[str]],
+) -> dict[str, str]:
+    """Each mutant's bucket; a kill reached by a test id mutmut cannot select is "killed unrun"."""
+    result = {}
+    for mutant, code in exit_code_by_mutant.items():
+        status = STATUS_BY_EXIT_CODE.get(code, OTHER)
+        tests = tests_by_function.get(function_of(mutant), ())
+        if status == KILLED and any(_ESCAPED.search(test) for test in tests):
+            status = KILLED_UNRUN
+        result[mutant] = status
+    return result
+
+
+def function_of(mutant: str) -> str:
+    """``kata.x.orders.x_place__mutmut_12`` -> ``kata.x.orders.x_place`` (mutmut's stats key)."""
+    return _MUTANT_SUFFIX.sub("", mutant)
+
+
+def mark_import_time(status_by_mutant: dict[str, str], functions: set[str]) -> None:
+    """Survivors of functions run only while their module is imported (see called_at_import)."""
+    for mutant, status in status_by_mutant.items():
+        if status == SURVIVED and function_of(mutant) in functions:
+            status_by_mutant[mutant] = IMPORT_TIME
+
+
+def load_equivalents(text: str, variant: str) -> list[Equivalent]:
+    """The reviewed equivalents of one variant; every entry must give its reason."""
+    entries = tomllib.loads(text).get("equivalent", [])
+    result = []
+    for entry in entries:
+        if not entry.get("reason", "").strip():
+            raise ValueError(f"equivalent {entry.get('mutant')!r} gives no reason")
+        if entry["variant"] == variant:
+            result.append(Equivalent(entry["variant"], entry["mutant"], entry["reason"]))
+    return result
+
+
+def apply_equivalents(
+    status_by_mutant: dict[str, str], equivalents: Iterable[Equivalent]
+) -> list[str]:
+    """Marks the declared equivalents; returns the entries that match no surviving mutant.
+
+    Only a survivor can be equivalent: a declared mutant that the suite kills (or that no
+    longer exists) is a stale entry, reported so that the file is reviewed again.
+    """
+    stale = []
+    for equivalent in equivalents:
+        if status_by_mutant.get(equivalent.mutant) == SURVIVED:
+            status_by_mutant[equivalent.mutant] = EQUIVALENT
+        else:
+            stale.append(equivalent.mutant)
+    return stale
+
+
+def describe_diff(diff: str) -> tuple[int, str]:
+    """The first changed line of ``mutmut show``'s diff: its line in the file, before -> after.
+
+    The diff's hunk header gives the original line number of its first line.
+    """
+    line = 0
+    removed: list[str] = []
+    added: list[str] = []
+    for text in diff.splitlines():
+        if text.startswith("@@"):
+            match = re.match(r"@@ -(\d+)", text)
+            line = int(match.group(1)) if match else 0
+        elif text.startswith(("---", "+++")):
+            continue
+        elif text.startswith("-"):
+            removed.append(text[1:].strip())
+        elif text.startswith("+"):
+            added.append(text[1:].strip())
+        elif not removed and not added and line:
+            line += 1
+    return line, f"{' / '.join(removed)}  ->  {' / '.join(added) or '(removed)'}"
+
+
+def decorated_functions(source: str) -> list[str]:
+    """Functions mutmut leaves alone: decorated by anything but one staticmethod/classmethod."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+            only = node.decorator_list[0] if len(node.decorator_list) == 1 else None
+            if not (isinstance(only, ast.Name) and only.id in ("staticmethod", "classmethod")):
+                names.append(f"{node.name}:{node.lineno}")
+    return names
+
+
+# --- running mutmut in a scratch copy ---------------------------------------------------------
+
+
+def business_globs(variant: str) -> list[str]:
+    return [
+        f"kata/{variant}/{part}" if part.endswith(".py") else f"kata/{variant}/{part}/*"
+        for part in BUSINESS_CODE[variant]
+    ]
+
+
+def business_files(root: Path, variant: str) -> list[Path]:
+    files = []
+    for part in BUSINESS_CODE[variant]:
+        path = root / "kata" / variant / part
+        files.extend([path] if path.suffix == ".py" else sorted(path.rglob("*.py")))
+    return files
+
+
+def mutmut_config(variant: str, postgres: bool) -> str:
+    pytest_args = ["--variant", variant, "-o", _UNESCAPED_IDS, "-p", "no:xdist"]
+    if postgres:
+        pytest_args += ["-k", "postgresql"]
+    return "\n".join(
+        [
+            "",
+            "[tool.mutmut]",
+            'source_paths = ["kata"]',
+            f"only_mutate = {json.dumps(business_globs(variant))}",
+            f"also_copy = {json.dumps(ALSO_COPY)}",
+            f"pytest_add_cli_args = {json.dumps(pytest_args)}",
+            'pytest_add_cli_args_test_selection = ["tests/acceptance"]',
+            "",
+        ]
+    )
+
+
+def scratch_copy(target: Path) -> None:
+    """The worktree's files as git sees them (tracked and new, not ignored), symlinks kept."""
+    listed = _git("ls-files", "-co", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the worktree
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination, follow_symlinks=False)
+
+
+def run_mutmut(scratch: Path, variant: str, database_url: str | None, children: int) -> None:
+    with (scratch / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(mutmut_config(variant, postgres=database_url is not None))
+    env = dict(os.environ)
+    env.pop("KATA_TEST_POSTGRES_URL", None)
+    if database_url:
+        env["KATA_TEST_POSTGRES_URL"] = database_url
+    mutmut = Path(sys.executable).with_name("mutmut")
+    subprocess.run(
+        [str(mutmut), "run", "--max-children", str(children)], cwd=scratch, env=env, check=True
+    )
+
+
+def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outcome:
+    mutants = scratch / "mutants"
+    exit_codes: dict[str, int | None] = {}
+    for meta in (mutants / "kata" / variant).rglob("*.py.meta"):
+        exit_codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    stats = json.loads((mutants / "mutmut-stats.json").read_text())
+    outcome = Outcome(statuses(exit_codes, stats.get("tests_by_mangled_function_name", {})))
+    at_import = set()
+    for path in business_files(scratch, variant):
+        module = ".".join(path.relative_to(scratch).with_suffix("").parts)
+        at_import |= {f"{module}.{name}" for name in called_at_import(path.read_text())}
+    mark_import_time(outcome.status_by_mutant, at_import)
+    outcome.stale_equivalents = apply_equivalents(outcome.status_by_mutant, equivalents)
+    for mutant, status in sorted(outcome.status_by_mutant.items()):
+        if status == SURVIVED:
+            outcome.survivors.append(_survivor(scratch, mutant))
+    for path in business_files(scratch, variant):
+        relative = path.relative_to(scratch)
+        outcome.decorated += [
+            f"{relative}:{name}" for name in decorated_functions(path.read_text())
+        ]
+    return outcome
+
+
+def _survivor(scratch: Path, mutant: str) -> Survivor:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    shown = subprocess.run(
+        [str(mutmut), "show", mutant], cwd=scratch, capture_output=True, text=True, check=True
+    ).stdout
+    offset, mutation_text = describe_diff(shown)
+    module, function = function_of(mutant).rsplit(".", 1)
+    path = f"{module.replace('.', '/')}.py"
+    start = function_lines((scratch / path).read_text())[function]
+    return Survivor(mutant, f"{path}:{start + offset - 1}", mutation_text)
+
+
+def function_lines(source: str) -> dict[str, int]:
+    """Each function's ``def`` line, under mutmut's mangled name (``x_f``, ``xǁClassǁmethod``)."""
+    lines = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines[f"x_{node.name}"] = node.lineno
+        elif isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines[f"x\u01c1{node.name}\u01c1{method.name}"] = method.lineno
+    return lines
+
+
+def called_at_import(source: str) -> set[str]:
+    """Functions a module calls while it is imported (in a module-level statement).
+
+    mutmut's workers import the code once, before any mutant is switched on, so what such a
+    call built (a prepared statement, a table) keeps the original code: their mutants survive
+    whatever the suite checks, and are counted apart ("import time"), not as the suite's gaps.
+    """
+    called = set()
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                called.add(f"x_{node.func.id}")
+    return called
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def report(variant: str, database: str, outcome: Outcome) -> str:
+    counts = outcome.counts()
+    score = outcome.scores()
+    lines = [f"mutation testing of {variant} ({database}), shared acceptance suite alone", ""]
+    lines += [f"  {bucket:<14}{counts[bucket]:>5}" for bucket in BUCKETS]
+    lines += [
+        f"  {'all':<14}{sum(counts.values()):>5}",
+        "",
+        f"  score: {score['killed_of_all']}% of all mutants killed, "
+        f"{score['killed_of_non_equivalent']}% of the non-equivalent ones",
+        f"  decorated, not mutated: {len(outcome.decorated)} functions "
+        f"({', '.join(name.rsplit('/', 1)[-1] for name in outcome.decorated) or 'none'})",
+    ]
+    if outcome.stale_equivalents:
+        lines.append(
+            f"  stale equivalents (not survivors now): {', '.join(outcome.stale_equivalents)}"
+        )
+    lines += ["", f"survivors ({len(outcome.survivors)}):"]
+    lines += [f"  {s.location}  {s.mutation}  [{s.mutant}]" for s in outcome.survivors]
+    return "\n".join(lines)
+
+
+def record(variant: str, database: str, outcome: Outcome) -> Path:
+    path = RESULTS / f"mutation-{variant}.json"
+    figures = {
+        "benchmark": "mutation",
+        "variant": variant,
+        "database": database,
+        "commit": _git("rev-parse", "HEAD"),
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mutated": list(BUSINESS_CODE[variant]),
+        "counts": outcome.counts(),
+        "score": outcome.scores(),
+        "decorated_not_mutated": outcome.decorated,
+        "stale_equivalents": outcome.stale_equivalents,
+        "survivors": [vars(s) for s in outcome.survivors],
+    }
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    return path
+
+
+def _run(
+    variant: str, database_url: str | None, children: int, keep: bool, equivalents: list[Equivalent]
+) -> Outcome:
+    scratch = Path(tempfile.mkdtemp(prefix=f"mutation-{variant}-"))
+    try:
+        scratch_copy(scratch)
+        run_mutmut(scratch, variant, database_url, children)
+        return collect(scratch, variant, equivalents)
+    finally:
+        if keep:
+            print(f"scratch copy kept: {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("variant", choices=sorted(BUSINESS_CODE))
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server (default: SQLite)")
+    parser.add_argument(
+        "--record", action="store_true", help=f"write {RESULTS.name}/mutation-VARIANT.json"
+    )
+    parser.add_argument("--max-children", type=int, default=2, help="mutmut's workers (default 2)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch copy and print its path"
+    )
+    parser.add_argument(
+        "--reread", metavar="DIR", type=Path, help="report a kept scratch copy again, no run"
+    )
+    args = parser.parse_args(argv)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
+    if args.reread:
+        outcome = collect(args.reread, args.variant, equivalents)
+    else:
+        outcome = _run(args.variant, args.database_url, args.max_children, args.keep, equivalents)
+    print(report(args.variant, database, outcome))
+    if args.record:
+        print(f"recorded: {record(args.variant, database, outcome).relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

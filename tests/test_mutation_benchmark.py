@@ -1,0 +1,195 @@
+"""The mutation benchmark's pure parts: reading mutmut's results, the equivalents, the score.
+
+No mutmut run here (minutes of CPU): these cases feed the functions what mutmut writes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import mutation
+from kata import variants
+
+ORDERS = "kata.transaction_script.services.orders"
+
+
+def test_exit_codes_fold_into_the_report_buckets() -> None:
+    codes = {
+        f"{ORDERS}.x_cancel__mutmut_{n}": code
+        for n, code in enumerate((1, 3, 0, 5, 33, 36, -24, 35, None))
+    }
+
+    found = mutation.statuses(codes, {})
+
+    assert list(found.values()) == [
+        mutation.KILLED,
+        mutation.KILLED,
+        mutation.SURVIVED,
+        mutation.NOT_REACHED,
+        mutation.NOT_REACHED,
+        mutation.TIMEOUT,
+        mutation.TIMEOUT,
+        mutation.OTHER,
+        mutation.OTHER,
+    ]
+
+
+def test_a_kill_reached_through_an_escaped_test_id_is_counted_apart() -> None:
+    escaped = "tests/acceptance/test_bad_input.py::test_query[orders?limit=\\uff15]"
+    plain = "tests/acceptance/test_pricing.py::test_total[transaction_script-sqlite]"
+    codes = {
+        f"{ORDERS}.x_cancel__mutmut_1": 1,
+        f"{ORDERS}.x_ship__mutmut_1": 1,
+        f"{ORDERS}.x_ship__mutmut_2": 0,
+    }
+    tests = {f"{ORDERS}.x_cancel": [plain, escaped], f"{ORDERS}.x_ship": [plain, escaped]}
+
+    found = mutation.statuses(codes, tests)
+
+    assert found[f"{ORDERS}.x_cancel__mutmut_1"] == mutation.KILLED_UNRUN
+    assert found[f"{ORDERS}.x_ship__mutmut_2"] == mutation.SURVIVED  # a survivor did run
+    assert mutation.statuses({f"{ORDERS}.x_ship__mutmut_1": 1}, {f"{ORDERS}.x_ship": [plain]}) == {
+        f"{ORDERS}.x_ship__mutmut_1": mutation.KILLED
+    }
+
+
+def test_the_mutant_number_is_stripped_to_find_its_function() -> None:
+    assert mutation.function_of(f"{ORDERS}.x_place_order__mutmut_12") == f"{ORDERS}.x_place_order"
+
+
+EQUIVALENTS = f"""
+[[equivalent]]
+variant = "transaction_script"
+mutant = "{ORDERS}.x_cancel__mutmut_2"
+reason = "the default is the same value"
+
+[[equivalent]]
+variant = "transaction_script"
+mutant = "{ORDERS}.x_cancel__mutmut_1"
+reason = "declared, but the suite kills it"
+
+[[equivalent]]
+variant = "domain_model"
+mutant = "kata.domain_model.domain.order.xǁOrderǁcancel__mutmut_1"
+reason = "another variant's"
+"""
+
+
+def test_only_declared_survivors_of_the_variant_become_equivalent_and_stale_entries_are_named() -> (
+    None
+):
+    found = {
+        f"{ORDERS}.x_cancel__mutmut_1": mutation.KILLED,
+        f"{ORDERS}.x_cancel__mutmut_2": mutation.SURVIVED,
+    }
+
+    stale = mutation.apply_equivalents(
+        found, mutation.load_equivalents(EQUIVALENTS, "transaction_script")
+    )
+
+    assert found == {
+        f"{ORDERS}.x_cancel__mutmut_1": mutation.KILLED,
+        f"{ORDERS}.x_cancel__mutmut_2": mutation.EQUIVALENT,
+    }
+    assert stale == [f"{ORDERS}.x_cancel__mutmut_1"]
+
+
+def test_an_equivalent_without_a_reason_is_refused() -> None:
+    entry = f'[[equivalent]]\nvariant = "transaction_script"\nmutant = "{ORDERS}.x_a__mutmut_1"\n'
+    entry += 'reason = " "\n'
+
+    with pytest.raises(ValueError, match="gives no reason"):
+        mutation.load_equivalents(entry, "transaction_script")
+
+
+def test_the_repository_equivalents_file_reads() -> None:
+    for variant in mutation.BUSINESS_CODE:
+        mutation.load_equivalents(mutation.EQUIVALENTS.read_text(), variant)
+
+
+def test_the_score_is_killed_over_all_and_over_the_non_equivalent() -> None:
+    counts = dict.fromkeys(mutation.BUCKETS, 0) | {
+        mutation.KILLED: 6,
+        mutation.SURVIVED: 2,
+        mutation.EQUIVALENT: 2,
+    }
+
+    assert mutation.scores(counts) == {"killed_of_all": 60.0, "killed_of_non_equivalent": 75.0}
+    assert mutation.scores(dict.fromkeys(mutation.BUCKETS, 0)) == {
+        "killed_of_all": 0.0,
+        "killed_of_non_equivalent": 0.0,
+    }
+
+
+SHOWN = """\
+# kata.transaction_script.services.orders.x_require_status__mutmut_3: survived
+--- kata/transaction_script/services/orders.py
++++ kata/transaction_script/services/orders.py
+@@ -1,5 +1,5 @@
+ def require_status(order: Order, action: str, *allowed: str) -> None:
+     if order.status not in allowed:
+-        raise InvalidState(order.id, action, order.status)
++        raise InvalidState(None, action, order.status)
+"""
+
+
+def test_a_survivor_is_located_at_its_changed_line_within_its_function() -> None:
+    assert mutation.describe_diff(SHOWN) == (
+        3,
+        "raise InvalidState(order.id, action, order.status)"
+        "  ->  raise InvalidState(None, action, order.status)",
+    )
+
+
+def test_decorated_functions_are_listed_except_a_lone_staticmethod_or_classmethod() -> None:
+    source = (
+        "@script\ndef place(): ...\n"
+        "def helper(): ...\n"
+        "class A:\n"
+        "    @staticmethod\n    def s(): ...\n"
+        "    @property\n    def p(): ...\n"
+    )
+
+    assert mutation.decorated_functions(source) == ["place:2", "p:8"]
+
+
+@pytest.mark.parametrize("variant", sorted(mutation.BUSINESS_CODE))
+def test_each_variant_names_existing_business_code_but_not_its_presentation(
+    variant: str,
+) -> None:
+    files = mutation.business_files(variants.REPO_ROOT, variant)
+
+    assert files
+    assert all(path.exists() for path in files)
+    assert not any("presentation" in path.parts or "http" in path.parts for path in files)
+    assert set(mutation.BUSINESS_CODE) == set(variants.names())
+
+
+def test_functions_are_found_under_mutmut_s_mangled_names() -> None:
+    source = "def place():\n    pass\n\nclass Order:\n    def cancel(self):\n        pass\n"
+
+    assert mutation.function_lines(source) == {"x_place": 1, "xǁOrderǁcancel": 5}
+
+
+def test_survivors_of_functions_called_while_importing_are_counted_apart() -> None:
+    source = (
+        "def _reserving(n): ...\n"
+        "def reserve(): return _RESERVING[1]\n"
+        "_RESERVING = {n: _reserving(n) for n in range(1, 3)}\n"
+    )
+    module = "kata.transaction_script.data.products"
+    found = {
+        f"{module}.x__reserving__mutmut_1": mutation.SURVIVED,
+        f"{module}.x__reserving__mutmut_2": mutation.KILLED,
+        f"{module}.x_reserve__mutmut_1": mutation.SURVIVED,
+    }
+
+    mutation.mark_import_time(
+        found, {f"{module}.{name}" for name in mutation.called_at_import(source)}
+    )
+
+    assert found == {
+        f"{module}.x__reserving__mutmut_1": mutation.IMPORT_TIME,
+        f"{module}.x__reserving__mutmut_2": mutation.KILLED,
+        f"{module}.x_reserve__mutmut_1": mutation.SURVIVED,
+    }
