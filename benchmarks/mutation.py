@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import json
 import os
 import re
@@ -313,15 +314,28 @@ def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outco
 
 
 def _survivor(scratch: Path, mutant: str) -> Survivor:
-    mutmut = Path(sys.executable).with_name("mutmut")
-    shown = subprocess.run(
-        [str(mutmut), "show", mutant], cwd=scratch, capture_output=True, text=True, check=True
-    ).stdout
-    offset, mutation_text = describe_diff(shown)
+    """Where a survivor is and what it changed: mutmut's copy keeps the original function
+    (``NAME__mutmut_orig``) beside each mutant, so a diff of the two shows the change."""
     module, function = function_of(mutant).rsplit(".", 1)
     path = f"{module.replace('.', '/')}.py"
+    mutated = _definitions((scratch / "mutants" / path).read_text())
+    diff = difflib.unified_diff(
+        mutated[f"{function}__mutmut_orig"], mutated[mutant.rsplit(".", 1)[1]], lineterm="", n=9999
+    )
+    offset, mutation_text = describe_diff("\n".join(diff))
     start = function_lines((scratch / path).read_text())[function]
     return Survivor(mutant, f"{path}:{start + offset - 1}", mutation_text)
+
+
+def _definitions(source: str) -> dict[str, list[str]]:
+    """Every function's source lines, by name, its ``def`` line renamed away so they compare."""
+    lines = source.splitlines()
+    found = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
+            body = lines[node.lineno - 1 : node.end_lineno]
+            found[node.name] = [body[0].replace(node.name, "f", 1), *body[1:]]
+    return found
 
 
 def function_lines(source: str) -> dict[str, int]:

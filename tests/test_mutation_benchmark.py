@@ -5,6 +5,8 @@ No mutmut run here (minutes of CPU): these cases feed the functions what mutmut 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks import mutation
@@ -193,3 +195,21 @@ def test_survivors_of_functions_called_while_importing_are_counted_apart() -> No
         f"{module}.x__reserving__mutmut_2": mutation.KILLED,
         f"{module}.x_reserve__mutmut_1": mutation.SURVIVED,
     }
+
+
+def test_a_survivor_is_read_from_mutmut_s_copy_against_the_original_function(
+    tmp_path: Path,
+) -> None:
+    body = "    if order.status not in ALLOWED:\n        raise Bad(order)\n"
+    original = f"import x\n\n\ndef require(order):\n{body}"
+    mutated = body.replace("not in", "in")
+    copy = f"def x_require__mutmut_orig(order):\n{body}def x_require__mutmut_1(order):\n{mutated}"
+    (tmp_path / "kata").mkdir()
+    (tmp_path / "kata" / "rules.py").write_text(original)
+    (tmp_path / "mutants" / "kata").mkdir(parents=True)
+    (tmp_path / "mutants" / "kata" / "rules.py").write_text(copy)
+
+    survivor = mutation._survivor(tmp_path, "kata.rules.x_require__mutmut_1")
+
+    assert survivor.location == "kata/rules.py:5"
+    assert survivor.mutation == "if order.status not in ALLOWED:  ->  if order.status in ALLOWED:"
