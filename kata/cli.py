@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from kata import dbreset, startup, variants
 from kata.clihelp import with_examples
-from kata.compare import command as compare
+from kata.compare import options as compare_options
 from kata.workshop import commands as workshop
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ def _command(argv: Sequence[str] | None) -> int:
     if args.command == "history":
         return _history(args.variant, args.order_id, args.database_url)
     if args.command == "compare":
+        from kata.compare import command as compare  # noqa: PLC0415 - its libraries: only here
+
         try:
             return compare.run(args)
         except variants.UnknownVariantError as unknown:
@@ -110,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--built-in", action="store_true", help="only the built-in variants' names (for scripts)"
     )
-    compare.add_arguments(
+    compare_options.add_arguments(
         commands.add_parser(
             "compare",
             help="measure the variants side by side",
