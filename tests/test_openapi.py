@@ -11,10 +11,9 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from tests.acceptance.contract import SPEC_FILE, SchemaCheck, check_reply, contract
+from tests.acceptance.contract import SPEC_FILE, SchemaCheck, check_reply, contract, load_yaml
 from tests.acceptance.driver import Reply
 
 ORDER_ID = "3f0c7a0e-8d2b-4a55-9d3f-2f3a5e0d9b11"
@@ -44,7 +43,7 @@ OPERATIONS = {
 
 
 def document() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = load_yaml(SPEC_FILE.read_text(encoding="utf-8"))
     return loaded
 
 

@@ -8,10 +8,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.acceptance.conftest import Target
-from tests.acceptance.contract import SPEC_FILE
+from tests.acceptance.contract import SPEC_FILE, load_yaml
 from tests.acceptance.dsl import Shop
 from tests.acceptance.expectations import body_of, expect_problem, expect_status
 
@@ -22,7 +21,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 @cache
 def documented() -> dict[str, Any]:
     """docs/openapi.yaml, the document the suite checks every reply against."""
-    loaded: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = load_yaml(SPEC_FILE.read_text(encoding="utf-8"))
     return loaded
 
 
@@ -97,7 +96,7 @@ def test_the_service_serves_the_contract_the_suite_checks_it_against(shop: Shop)
     reply = expect_status(shop.request("GET", "/openapi.yaml"), 200)
 
     assert reply.content_type == "application/yaml", str(reply)
-    assert yaml.safe_load(reply.body.decode("utf-8")) == documented()
+    assert load_yaml(reply.body.decode("utf-8")) == documented()
 
 
 @pytest.mark.rule("http")

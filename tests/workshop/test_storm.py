@@ -17,7 +17,6 @@ from html import escape
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kata import cli, variants
 from kata.workshop.exercises import EXERCISES_DIR
@@ -25,10 +24,11 @@ from kata.workshop.storm import html as board_html
 from kata.workshop.storm import text
 from kata.workshop.storm.collect import Board, Kind, Sticky, collect
 from kata.workshop.storm.sources import Place
+from tests.acceptance.contract import load_yaml
 from tests.compare.test_html_report import PNG_SIGNATURE, _browser
 
 ROOT = variants.REPO_ROOT
-OPENAPI = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
+OPENAPI = load_yaml((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
 WRITES = [
     (method, path, operation)
     for path, item in OPENAPI["paths"].items()
