@@ -5,6 +5,13 @@ The fixtures and the parametrization are the shared suite's own, imported rather
 copied: pytest finds fixtures and hooks by name in a conftest module.
 """
 
-from tests.acceptance.conftest import apps, driver, live_servers, pytest_generate_tests, shop
+from tests.acceptance.conftest import (
+    apps,
+    driver,
+    event_marks,
+    live_servers,
+    pytest_generate_tests,
+    shop,
+)
 
-__all__ = ["apps", "driver", "live_servers", "pytest_generate_tests", "shop"]
+__all__ = ["apps", "driver", "event_marks", "live_servers", "pytest_generate_tests", "shop"]

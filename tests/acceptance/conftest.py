@@ -140,9 +140,8 @@ def event_marks() -> dict[str, int]:
 @pytest.fixture
 def shop(driver: Driver, target: Target, event_marks: dict[str, int]) -> Shop:
     """The shop, as the test cases see it, with every reply checked against the contract."""
-    live = target.backend == "live"
-    known = event_marks.get(target.id, 0) if live else 0  # in process: a fresh database
-    shop = Shop(CheckingDriver(driver, check_reply), known_seq=known)
-    if live:
-        event_marks[target.id] = shop.events_mark
+    if target.backend != "live":  # in process: a database put back to how the app started
+        return Shop(CheckingDriver(driver, check_reply), fresh=True)
+    shop = Shop(CheckingDriver(driver, check_reply), known_seq=event_marks.get(target.id, 0))
+    event_marks[target.id] = shop.events_mark
     return shop
