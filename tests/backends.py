@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 POSTGRES_ENV = "KATA_TEST_POSTGRES_URL"
-_FAST = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # memory-backed files
+FAST_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # memory-backed files
 
 
 def backends() -> list[str]:
@@ -167,7 +167,7 @@ class RestoredApps:
 
     def __init__(self, resources: ExitStack) -> None:
         self._resources = resources
-        self._folder = Path(resources.enter_context(tempfile.TemporaryDirectory(dir=_FAST)))
+        self._folder = Path(resources.enter_context(tempfile.TemporaryDirectory(dir=FAST_FOLDER)))
         self._started: dict[Hashable, tuple[Flask, Snapshot]] = {}
 
     def fresh(self, key: Hashable, start: Callable[[str], Flask], backend: str = "sqlite") -> Flask:
