@@ -351,21 +351,35 @@ def function_lines(source: str) -> dict[str, int]:
     return lines
 
 
+_FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
+
+
 def called_at_import(source: str) -> set[str]:
-    """Functions a module calls while it is imported (in a module-level statement).
+    """Functions a module calls while it is imported (in a module-level statement), and the
+    functions named nowhere else than in those (helpers that build what they build).
 
     mutmut's workers import the code once, before any mutant is switched on, so what such a
     call built (a prepared statement, a table) keeps the original code: their mutants survive
     whatever the suite checks, and are counted apart ("import time"), not as the suite's gaps.
     """
-    called = set()
-    for statement in ast.parse(source).body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
+    tree = ast.parse(source)
+    defined = {node.name for node in tree.body if isinstance(node, _FUNCTION)}
+    called: set[str] = set()
+    named_by: dict[str, set[str]] = {name: set() for name in defined}  # by function or class
+    for statement in tree.body:
+        owner = statement.name if isinstance(statement, _FUNCTION | ast.ClassDef) else ""
         for node in ast.walk(statement):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                called.add(f"x_{node.func.id}")
-    return called
+            if not owner and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                called.add(node.func.id)
+            if isinstance(node, ast.Name) and node.id in named_by and node.id != owner:
+                named_by[node.id].add(owner)  # "": a module-level statement
+    at_import = called & defined
+    while True:
+        helpers = {name for name, owners in named_by.items() if owners and owners <= at_import}
+        if helpers <= at_import:
+            break
+        at_import |= helpers
+    return {f"x_{name}" for name in called | at_import}
 
 
 # --- report -------------------------------------------------------------------------------------

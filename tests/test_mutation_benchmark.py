@@ -197,6 +197,25 @@ def test_survivors_of_functions_called_while_importing_are_counted_apart() -> No
     }
 
 
+def test_helpers_named_only_by_functions_called_while_importing_are_import_time_too() -> None:
+    source = (
+        "def _part(n): ...\n"
+        "def _shared(n): ...\n"
+        "def _in_a_method(n): ...\n"
+        "def _listener(): ...\n"
+        "def _statement(n): return _part(n) + _shared(n) + _in_a_method(n)\n"
+        "def reserve(n): return _STATEMENTS[n] + _shared(n)\n"
+        "class Store:\n    def run(self): return _in_a_method(1)\n"
+        "_STATEMENTS = {n: _statement(n) for n in range(1, 3)}\n"
+        "HOOKS = [_listener]\n"
+    )
+
+    found = mutation.called_at_import(source)
+
+    assert {"x__statement", "x__part"} <= found
+    assert not found & {"x__shared", "x__in_a_method", "x_reserve", "x__listener"}
+
+
 def test_a_survivor_is_read_from_mutmut_s_copy_against_the_original_function(
     tmp_path: Path,
 ) -> None:
