@@ -12,9 +12,11 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
     python -m benchmarks.mutation transaction_script --record     # and writes its JSON
 
 mutmut runs in a temporary copy of the repository, so its ``mutants/`` folder never lands in
-the worktree. Equivalent mutants (no test could ever tell them apart from the original) are
-declared, each with its reason, in ``benchmarks/mutation-equivalents.toml``; nothing else is
-excluded. Two limits of mutmut 3.8 are reported rather than hidden:
+the worktree, and the suite runs in a local time zone far from UTC (``SUITE_TIME_ZONE``), so
+that a clock read without a zone shows. Equivalent mutants (no test could ever tell them
+apart from the original) are declared, each with its reason, in
+``benchmarks/mutation-equivalents.toml``; nothing else is excluded. Two limits of mutmut 3.8
+are reported rather than hidden:
 
 - it gives no mutants to a decorated function (``@script def place_order``): the figure
   "decorated, not mutated" counts those functions;
@@ -85,6 +87,11 @@ STATUS_BY_EXIT_CODE: dict[int | None, str] = {
     152: TIMEOUT,
     255: TIMEOUT,
 }
+
+# The suite runs in this local zone (UTC+05:45): a clock read without a zone then shows as a
+# time hours off "now in UTC" (the cases check created_at), where on a machine in UTC it
+# could not be told from the original.
+SUITE_TIME_ZONE = "Asia/Kathmandu"
 
 # pytest's escape of a non-ASCII character in a test id: \xe9, \uff15, \U0001f600.
 _ESCAPED = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
@@ -279,14 +286,23 @@ def scratch_copy(target: Path) -> None:
 def run_mutmut(scratch: Path, variant: str, database_url: str | None, children: int) -> None:
     with (scratch / "pyproject.toml").open("a") as pyproject:
         pyproject.write(mutmut_config(variant, postgres=database_url is not None))
+    mutmut = Path(sys.executable).with_name("mutmut")
+    subprocess.run(
+        [str(mutmut), "run", "--max-children", str(children)],
+        cwd=scratch,
+        env=suite_environment(database_url),
+        check=True,
+    )
+
+
+def suite_environment(database_url: str | None) -> dict[str, str]:
+    """The suite's environment: this database only, and a local time zone far from UTC."""
     env = dict(os.environ)
     env.pop("KATA_TEST_POSTGRES_URL", None)
     if database_url:
         env["KATA_TEST_POSTGRES_URL"] = database_url
-    mutmut = Path(sys.executable).with_name("mutmut")
-    subprocess.run(
-        [str(mutmut), "run", "--max-children", str(children)], cwd=scratch, env=env, check=True
-    )
+    env["TZ"] = SUITE_TIME_ZONE
+    return env
 
 
 def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outcome:

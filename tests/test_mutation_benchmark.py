@@ -232,3 +232,17 @@ def test_a_survivor_is_read_from_mutmut_s_copy_against_the_original_function(
 
     assert survivor.location == "kata/rules.py:5"
     assert survivor.mutation == "if order.status not in ALLOWED:  ->  if order.status in ALLOWED:"
+
+
+def test_the_suite_runs_on_the_chosen_database_only_and_in_a_zone_far_from_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KATA_TEST_POSTGRES_URL", "postgresql://elsewhere/other")
+    monkeypatch.setenv("TZ", "UTC")
+
+    on_sqlite = mutation.suite_environment(None)
+    on_postgres = mutation.suite_environment("postgresql://here/test")
+
+    assert "KATA_TEST_POSTGRES_URL" not in on_sqlite
+    assert on_postgres["KATA_TEST_POSTGRES_URL"] == "postgresql://here/test"
+    assert on_sqlite["TZ"] == on_postgres["TZ"] == mutation.SUITE_TIME_ZONE != "UTC"
