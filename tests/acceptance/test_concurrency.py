@@ -1,6 +1,7 @@
 """§6 concurrency: many clients on one database through the same (thread-safe) shop.
 
-No sleeps: racing requests are released together by a barrier, and every case checks what
+No sleeps: racing requests are released together by a barrier (or by a rival connection that
+held every table until they queued behind it, on PostgreSQL), and every case checks what
 must hold whatever the interleaving: no 5xx, only the answers the spec allows, stock never
 negative, every unit accounted for, one event per committed change.
 """
@@ -8,6 +9,8 @@ negative, every unit accounted for, one event per committed change.
 from __future__ import annotations
 
 import random
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,10 +18,16 @@ from functools import partial
 from typing import NamedTuple
 
 import pytest
+from sqlalchemy import Connection, Engine, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
+from tests.acceptance.conftest import Target
 from tests.acceptance.driver import Reply
 from tests.acceptance.dsl import QUANTITY, STOCK, Line, Shop, run_together
 from tests.acceptance.expectations import Outcome, body_of, expect_one_new_event, outcome
+from tests.acceptance.own_app import own_variant, started
+from tests.backends import fresh_postgres_or_skip
 
 pytestmark = pytest.mark.concurrency
 
@@ -150,24 +159,31 @@ def test_racing_requests_with_one_idempotency_key_place_at_most_one_order(shop: 
 
         replies = run_together([partial(shop.place_order, customer, [(sku, 3)], key)] * 8)
 
-        for reply in replies:
-            assert outcome(reply) in {(201, None), CONFLICT}, str(reply)
-        created = [reply for reply in replies if reply.status == 201]
-        assert len({(r.body, r.headers["location"]) for r in created}) <= 1
-        orders = shop.orders_of(customer)
-        assert len(orders) == (1 if created else 0)
-        assert shop.stock_of(sku) == 100 - 3 * len(orders)
-        # Afterwards the key names exactly one order: the one the race created, if any.
-        after = body_of(shop.place_order(customer, [(sku, 3)], key), 201)
-        if created:
-            assert after == created[0].json()
-        assert [order["id"] for order in shop.orders_of(customer)] == [after["id"]]
-        placed = [
-            e["order_id"]
-            for e in shop.new_events()
-            if e["type"] == "OrderPlaced" and e["data"]["customer_id"] == customer
-        ]
-        assert placed == [after["id"]]
+        _expect_the_key_names_one_order(shop, replies, customer, sku, key)
+
+
+def _expect_the_key_names_one_order(
+    shop: Shop, replies: list[Reply], customer: str, sku: str, key: str
+) -> None:
+    """Racing placements of 3 units of ``sku`` (100 in stock) with one key: at most one
+    order, the others got its replay or 409; afterwards the key names exactly that order."""
+    for reply in replies:
+        assert outcome(reply) in {(201, None), CONFLICT}, str(reply)
+    created = [reply for reply in replies if reply.status == 201]
+    assert len({(r.body, r.headers["location"]) for r in created}) <= 1
+    orders = shop.orders_of(customer)
+    assert len(orders) == (1 if created else 0)
+    assert shop.stock_of(sku) == 100 - 3 * len(orders)
+    after = body_of(shop.place_order(customer, [(sku, 3)], key), 201)
+    if created:
+        assert after == created[0].json()
+    assert [order["id"] for order in shop.orders_of(customer)] == [after["id"]]
+    placed = [
+        e["order_id"]
+        for e in shop.new_events()
+        if e["type"] == "OrderPlaced" and e["data"]["customer_id"] == customer
+    ]
+    assert placed == [after["id"]]
 
 
 class Race(NamedTuple):
@@ -212,3 +228,73 @@ def test_two_racing_final_transitions_one_wins_and_stock_returns_once(
         assert final["status"] == status
         assert shop.stock_of(sku) == stock
         expect_one_new_event(shop, order["id"], events_before, event)
+
+
+# --- a race lost on purpose (PostgreSQL) -----------------------------------------------------
+
+# How long the rival waits for both placements to queue behind it before it lets go anyway
+# (a variant may make one wait in process, not in the database: the case then holds, only
+# less sharply). Both queue within milliseconds.
+QUEUE_BOUND_SECONDS = 10.0
+
+
+@pytest.mark.rule("concurrency", "O12", "events")
+def test_a_placement_that_loses_the_race_for_its_key_gets_the_replay_or_a_conflict(
+    target: Target,
+) -> None:
+    """Two placements with one key both find it free, then queue behind a rival connection
+    that holds every table (reads pass, writes wait). Let go, the one that binds the key
+    second has lost a race it could not see: it is run again into the replay, or answered
+    409 ``concurrent-modification``; never a 500, never a second order. PostgreSQL only:
+    SQLite lets one writer in at a time, so there the second looks after the first bound."""
+    variant = own_variant(target)
+    if target.backend != "postgresql":
+        pytest.skip("PostgreSQL only: a rival connection holds the tables")
+    app_name = f"kata-race-{uuid.uuid4().hex[:8]}"
+    with fresh_postgres_or_skip() as url, started(variant, _named(url, app_name)) as shop:
+        sku, customer = shop.add_product(stock=100), shop.new_customer()
+        key = shop.new_idempotency_key()
+        rival = create_engine(url, poolclass=NullPool)
+        try:
+            with ThreadPoolExecutor(2) as pool, rival.connect() as holder:
+                _hold_every_table(holder)
+                racing = [
+                    pool.submit(shop.place_order, customer, [(sku, 3)], key) for _ in range(2)
+                ]
+                _wait_until_queued(rival, app_name, len(racing))
+                holder.rollback()
+                replies = [placement.result() for placement in racing]
+        finally:
+            rival.dispose()
+
+        _expect_the_key_names_one_order(shop, replies, customer, sku, key)
+
+
+def _named(url: str, app_name: str) -> str:
+    """``url`` with an ``application_name``: the app's connections are found by it."""
+    named = make_url(url).update_query_dict({"application_name": app_name})
+    return named.render_as_string(hide_password=False)
+
+
+def _hold_every_table(connection: Connection) -> None:
+    """``LOCK … IN EXCLUSIVE MODE`` on every table of the schema until the transaction ends:
+    plain reads go through, writes and row locks wait (whatever the variant's tables)."""
+    tables = MetaData()
+    tables.reflect(connection)
+    quote = connection.dialect.identifier_preparer.format_table
+    names = ", ".join(quote(table) for table in tables.sorted_tables)
+    connection.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+
+
+def _wait_until_queued(engine: Engine, app_name: str, count: int) -> None:
+    """Until ``count`` connections named ``app_name`` wait on a lock (or the bound passes)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE application_name = :name AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + QUEUE_BOUND_SECONDS
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.scalar(waiting, {"name": app_name}) >= count:
+                return
+            watcher.rollback()  # pg_stat_activity is read once per transaction
