@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,35 +73,36 @@ def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
     """Every gate, then the whole suite in process, the exercises' reference solutions, then
     the suite over HTTP against every variant; a table of the steps' times at the end.
 
-    The quick static gates use one core for seconds: they run alongside the tests (one after
-    another, their output printed whole when they end) instead of before them."""
+    The quick static gates and the report use one core for seconds: they run beside the
+    tests, one after another at a lower priority (so they take what the tests leave), and
+    their output is printed whole when they end."""
     variants = subprocess.run(
         [str(BIN / "kata"), "variants", "--built-in"], capture_output=True, text=True, check=True
     ).stdout.split()
-    alongside: list[tuple[str, list[str]]] = [
+    # One pytest run starts a `kata serve` per variant and runs every case against each.
+    served = [option for name in variants for option in ("--serve", name)]
+    # xdist's work stealing: a worker that runs out takes queued cases from the other, so the
+    # slow fault tests at the end do not leave a core idle.
+    pytest = [str(BIN / "pytest"), "-n", "auto", "--dist", "worksteal"]
+    in_turn: list[tuple[str, list[str]]] = [
+        ("tests", [*pytest, *pytest_args]),
+        # Each exercise's reference solutions, applied to a clean copy and tested there.
+        ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"]),
+        ("acceptance over HTTP: kata serve, every variant", [*pytest, "tests/acceptance", *served]),
+    ]
+    beside: list[tuple[str, list[str]]] = [
         ("ruff check", [str(BIN / "ruff"), "check", "."]),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("mypy --strict", [str(BIN / "mypy")]),
         ("import contracts", [str(BIN / "lint-imports")]),
-    ]
-    # One pytest run starts a `kata serve` per variant and runs every case against each.
-    served = [option for name in variants for option in ("--serve", name)]
-    in_turn: list[tuple[str, list[str]]] = [
-        ("tests", [str(BIN / "pytest"), "-n", "auto", *pytest_args]),
-        # The report of the variants side by side. The suites it would run (section 5) just
-        # ran in the tests step: here it measures and draws everything else.
+        # The report of the variants side by side. The suites it would run (section 5) are
+        # the tests step's: here it measures and draws everything else.
         ("kata compare", [str(BIN / "kata"), "compare", "--no-tests", "--html", HTML_REPORT]),
-        # Each exercise's reference solutions, applied to a clean copy and tested there.
-        ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"]),
-        (
-            "acceptance over HTTP: kata serve, every variant",
-            [str(BIN / "pytest"), "tests/acceptance", "-n", "auto", *served],
-        ),
     ]
     started = time.perf_counter()
     results = [("set up .venv", True, setup_seconds)]
     with ThreadPoolExecutor(max_workers=1) as background:
-        quick = background.submit(lambda: [_captured(title, cmd) for title, cmd in alongside])
+        quick = background.submit(lambda: [_captured(title, cmd) for title, cmd in beside])
         tests = _step(*in_turn[0])
         results += [*_reported(quick.result()), tests]
     results += [_step(title, command) for title, command in in_turn[1:]]
@@ -111,6 +113,8 @@ def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
 
 
 HTML_REPORT = "var/comparison.html"
+# Where there is a `nice` (not on Windows, where such a step shares the machine evenly).
+_LOWER_PRIORITY = ["nice", "-n", "10"] if shutil.which("nice") else []
 
 
 def _step(title: str, command: list[str]) -> tuple[str, bool, float]:
@@ -124,15 +128,17 @@ def _step(title: str, command: list[str]) -> tuple[str, bool, float]:
 
 
 def _captured(title: str, command: list[str]) -> tuple[str, bool, float, str]:
-    """Run one step with its output kept, to be printed whole later."""
+    """Run one step at a lower priority, its output kept to be printed whole later."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*_LOWER_PRIORITY, *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     return title, done.returncode == 0, time.perf_counter() - started, done.stdout + done.stderr
 
 
 def _reported(steps: list[tuple[str, bool, float, str]]) -> list[tuple[str, bool, float]]:
     for title, ok, seconds, output in steps:
-        print(f"\n=== {title} (alongside the tests)\n{output.rstrip()}", flush=True)
+        print(f"\n=== {title} (beside the tests)\n{output.rstrip()}", flush=True)
         print(f"=== {title}: {'ok' if ok else 'FAILED'} in {seconds:.1f} s", flush=True)
     return [(title, ok, seconds) for title, ok, seconds, _ in steps]
 
