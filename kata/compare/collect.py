@@ -15,7 +15,13 @@ from kata import variants
 from kata.compare.cost import Cost, measure, prepare_app
 from kata.compare.paths import Step, trace
 from kata.compare.progress import Counted, Steps, quiet
-from kata.compare.ratios import Contention, Latency, measure_latency, recorded_contention
+from kata.compare.ratios import (
+    LATENCY_ROUNDS,
+    Contention,
+    Latency,
+    measure_latency,
+    recorded_contention,
+)
 from kata.compare.rules import ROOT, doc_rules, rule_order, scan_variant, variant_folder
 from kata.compare.shape import Shape, measure_shape
 from kata.compare.testrun import TestResults, run_tests
@@ -64,11 +70,18 @@ class Comparison:
 
 
 def collect(
-    names: list[str], rounds: int, with_tests: bool, *, progress: Steps = quiet
+    names: list[str],
+    rounds: int,
+    with_tests: bool,
+    *,
+    progress: Steps = quiet,
+    latency_rounds: int = LATENCY_ROUNDS,
 ) -> Comparison:
     """Every figure of every variant of ``names`` that loads; one that does not (a syntax
     error, an import error, an app that fails at start) is named with the reason, and the
-    others are compared as if it were not there. ``progress`` is told of each step."""
+    others are compared as if it were not there. ``progress`` is told of each step.
+    ``latency_rounds``: requests per use case and app timed against the floor (a test that
+    reads the report's shape, not its figures, needs one)."""
     step = Counted(progress, total=len(names) + 3 + with_tests)
     step("starting each variant once")
     unloadable = {name: error for name in names if (error := load_error(name))}
@@ -86,7 +99,7 @@ def collect(
     exercises = sorted({exercise for per in changes.values() for exercise in per})
     rules = sorted(doc_rules(), key=rule_order)
     step("timing the use cases against the floor")
-    latency = measure_latency(names)
+    latency = measure_latency(names, latency_rounds)
     return Comparison(
         [u.name for u in USE_CASES],
         rules,

@@ -79,13 +79,13 @@ def _git(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def measure_latency(names: list[str]) -> list[Latency]:
+def measure_latency(names: list[str], rounds: int = LATENCY_ROUNDS) -> list[Latency]:
     """``benchmarks.latency``'s figures for ``names`` (the benchmarks live beside the package
     in the repository, not in it)."""
     if str(variants.REPO_ROOT) not in sys.path:
         sys.path.append(str(variants.REPO_ROOT))
     latency = importlib.import_module("benchmarks.latency")
-    figures: list[Latency] = latency.measure_latency(LATENCY_ROUNDS, names=names)
+    figures: list[Latency] = latency.measure_latency(rounds, names=names)
     return figures
 
 

@@ -40,7 +40,9 @@ def broken_workspaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 def test_a_workspace_that_does_not_load_is_named_and_the_others_are_compared(
     broken_workspaces: list[str], tmp_path: Path
 ) -> None:
-    comparison = collect(["transaction_script", *broken_workspaces], 1, with_tests=False)
+    comparison = collect(
+        ["transaction_script", *broken_workspaces], 1, with_tests=False, latency_rounds=1
+    )
 
     assert comparison.names == ["transaction_script"]
     assert comparison.variants[0].costs  # the variant that loads was measured in full
