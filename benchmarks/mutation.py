@@ -16,10 +16,12 @@ the worktree, and the suite runs in a local time zone far from UTC (``SUITE_TIME
 that a clock read without a zone shows. Equivalent mutants (no test could ever tell them
 apart from the original) are declared, each with its reason, in
 ``benchmarks/mutation-equivalents.toml``; nothing else is excluded. Two limits of mutmut 3.8
-are reported rather than hidden:
+are worked around or reported rather than hidden:
 
-- it gives no mutants to a decorated function (``@script def place_order``): the figure
-  "decorated, not mutated" counts those functions;
+- it gives no mutants to a decorated function (``@script def place_order``): in its copy the
+  benchmark decorates such functions by assignment instead (:func:`undecorated`: the same
+  function object, mutated like any other); the figure "decorated, not mutated" counts any
+  left (none, unless the rewrite fails to apply);
 - it re-selects tests by id, and pytest escapes non-ASCII characters in ids (``\\uff15``) in a
   way it then cannot find; mutmut then counts the mutant killed without running a test. The
   run sets pytest's option that keeps ids unescaped, and any mutant still reached by an escaped
@@ -224,15 +226,68 @@ def describe_diff(diff: str) -> tuple[int, str]:
     return line, f"{' / '.join(removed)}  ->  {' / '.join(added) or '(removed)'}"
 
 
+_FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
+
+
 def decorated_functions(source: str) -> list[str]:
     """Functions mutmut leaves alone: decorated by anything but one staticmethod/classmethod."""
-    names = []
+    return [
+        f"{node.name}:{node.lineno}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, _FUNCTION) and _left_alone_by_mutmut(node)
+    ]
+
+
+def undecorated(source: str) -> str:
+    """``source`` with each function mutmut would leave alone (see :func:`decorated_functions`)
+    written without its decorators, then decorated by assignment right after it::
+
+        @script                          def place_order(...):
+        def place_order(...):     ->         ...
+            ...                          place_order = script(place_order)
+
+    The same function object results (decorators apply bottom-up, once, where the ``def``
+    is), so the suite sees the same code, and mutmut mutates the function's body."""
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, list[str]]] = []  # (first, end) line slice -> replacement
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
-            only = node.decorator_list[0] if len(node.decorator_list) == 1 else None
-            if not (isinstance(only, ast.Name) and only.id in ("staticmethod", "classmethod")):
-                names.append(f"{node.name}:{node.lineno}")
-    return names
+        if not isinstance(node, _FUNCTION) or not _left_alone_by_mutmut(node):
+            continue
+        decorators = [ast.get_source_segment(source, d) or "" for d in node.decorator_list]
+        wrapped = node.name
+        for decorator in reversed(decorators):
+            wrapped = f"{decorator}({wrapped})"
+        indent = " " * node.col_offset
+        assert node.end_lineno is not None
+        body = lines[node.lineno - 1 : node.end_lineno]
+        first = node.decorator_list[0].lineno - 1
+        edits.append((first, node.end_lineno, [*body, f"{indent}{node.name} = {wrapped}\n"]))
+    for first, end, replacement in sorted(edits, reverse=True):  # bottom-up: slices stay put
+        lines[first:end] = replacement
+    return "".join(lines)
+
+
+def _left_alone_by_mutmut(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    if not node.decorator_list:
+        return False
+    only = node.decorator_list[0] if len(node.decorator_list) == 1 else None
+    return not (isinstance(only, ast.Name) and only.id in ("staticmethod", "classmethod"))
+
+
+ORIGINALS = ".originals"  # in the scratch copy: each file as it was before undecorate()
+
+
+def undecorate(root: Path, variant: str) -> None:
+    """Rewrite the variant's business code in the scratch copy ``root`` with
+    :func:`undecorated`, so that mutmut mutates its decorated functions too; a rewritten
+    file's original goes under ``ORIGINALS``, where a survivor's line is read."""
+    for path in business_files(root, variant):
+        text = path.read_text()
+        if (rewritten := undecorated(text)) != text:
+            original = root / ORIGINALS / path.relative_to(root)
+            original.parent.mkdir(parents=True, exist_ok=True)
+            original.write_text(text)
+            path.write_text(rewritten)
 
 
 # --- running mutmut in a scratch copy ---------------------------------------------------------
@@ -339,8 +394,10 @@ def _survivor(scratch: Path, mutant: str) -> Survivor:
         mutated[f"{function}__mutmut_orig"], mutated[mutant.rsplit(".", 1)[1]], lineterm="", n=9999
     )
     offset, mutation_text = describe_diff("\n".join(diff))
-    start = function_lines((scratch / path).read_text())[function]
-    return Survivor(mutant, f"{path}:{start + offset - 1}", mutation_text)
+    # A body is the same in both; the lines around it moved where undecorate() rewrote.
+    original = scratch / ORIGINALS / path
+    start = function_lines((original if original.is_file() else scratch / path).read_text())
+    return Survivor(mutant, f"{path}:{start[function] + offset - 1}", mutation_text)
 
 
 def _definitions(source: str) -> dict[str, list[str]]:
@@ -365,9 +422,6 @@ def function_lines(source: str) -> dict[str, int]:
                 if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
                     lines[f"x\u01c1{node.name}\u01c1{method.name}"] = method.lineno
     return lines
-
-
-_FUNCTION = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def called_at_import(source: str) -> set[str]:
@@ -449,6 +503,7 @@ def _run(
     scratch = Path(tempfile.mkdtemp(prefix=f"mutation-{variant}-"))
     try:
         scratch_copy(scratch)
+        undecorate(scratch, variant)
         run_mutmut(scratch, variant, database_url, children)
         return collect(scratch, variant, equivalents)
     finally:

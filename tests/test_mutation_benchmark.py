@@ -6,6 +6,7 @@ No mutmut run here (minutes of CPU): these cases feed the functions what mutmut 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,6 +154,67 @@ def test_decorated_functions_are_listed_except_a_lone_staticmethod_or_classmetho
     )
 
     assert mutation.decorated_functions(source) == ["place:2", "p:8"]
+
+
+def test_decorated_functions_are_decorated_by_assignment_to_the_same_effect() -> None:
+    source = (
+        "import functools\n"
+        "calls = []\n"
+        "def twice(f):\n"
+        "    return lambda *a: f(*a) * 2\n"
+        "def record(name):\n"
+        "    def apply(f):\n"
+        "        calls.append(name)\n"
+        "        return f\n"
+        "    return apply\n"
+        "@record('outer')\n"
+        "@twice\n"
+        "@record(\n"
+        "    'inner'\n"
+        ")\n"
+        "def area(side):\n"
+        "    return side * side\n"
+        "class Shop:\n"
+        "    @staticmethod\n"
+        "    def kept(): return 1\n"
+        "    @property\n"
+        "    def name(self):\n"
+        "        return 'kata'\n"
+        "    @functools.cache\n"
+        "    async def later(self): ...\n"
+    )
+    rewritten = mutation.undecorated(source)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    exec(compile(source, "before", "exec"), before)
+    exec(compile(rewritten, "after", "exec"), after)
+
+    assert mutation.decorated_functions(rewritten) == []
+    assert "    @staticmethod\n" in rewritten  # mutmut mutates those as they are
+    assert after["area"](3) == before["area"](3) == 18
+    assert after["calls"] == before["calls"] == ["inner", "outer"]
+    assert after["Shop"]().name == "kata"
+    assert after["Shop"].kept() == 1
+
+
+def test_a_survivor_in_an_undecorated_function_is_located_in_the_original_file(
+    tmp_path: Path,
+) -> None:
+    body = "    if order.status not in ALLOWED:\n        raise Bad(order)\n"
+    original = f"import x\n\n\n@script\n@logged\ndef require(order):\n{body}"
+    records = tmp_path / "kata" / "transaction_script" / "records.py"
+    records.parent.mkdir(parents=True)
+    records.write_text(original)
+    mutation.undecorate(tmp_path, "transaction_script")
+    mutated = body.replace("not in", "in")
+    copy = f"def x_require__mutmut_orig(order):\n{body}def x_require__mutmut_1(order):\n{mutated}"
+    (tmp_path / "mutants" / records.parent.relative_to(tmp_path)).mkdir(parents=True)
+    (tmp_path / "mutants" / records.relative_to(tmp_path)).write_text(copy)
+
+    survivor = mutation._survivor(tmp_path, "kata.transaction_script.records.x_require__mutmut_1")
+
+    assert records.read_text().startswith("import x\n\n\ndef require(order):")
+    assert survivor.location == "kata/transaction_script/records.py:7"
 
 
 @pytest.mark.parametrize("variant", sorted(mutation.BUSINESS_CODE))
