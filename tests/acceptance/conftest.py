@@ -118,13 +118,16 @@ def apps() -> Iterator[RestoredApps]:
 
 
 @pytest.fixture
-def driver(target: Target, request: pytest.FixtureRequest) -> Driver:
+def driver(target: Target, request: pytest.FixtureRequest) -> Iterator[Driver]:
     request.node.user_properties.append(("target", target.id))  # for the timing summary
     if target.backend == "live":
-        return LiveHttpDriver(request.getfixturevalue("live_servers").url(target))
+        live = LiveHttpDriver(request.getfixturevalue("live_servers").url(target), keep_alive=True)
+        yield live
+        live.close()
+        return
     assert target.variant is not None
     apps: RestoredApps = request.getfixturevalue("apps")
-    return InProcessDriver(
+    yield InProcessDriver(
         apps.fresh(target, partial(variants.create_app, target.variant), target.backend)
     )
 
