@@ -370,7 +370,12 @@ def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outco
     at_import = set()
     for path in business_files(scratch, variant):
         module = ".".join(path.relative_to(scratch).with_suffix("").parts)
-        at_import |= {f"{module}.{name}" for name in called_at_import(path.read_text())}
+        source = path.read_text()
+        imported = imported_functions(source, module)
+        at_import |= {
+            f"{imported.get(name.removeprefix('x_'), module)}.{name}"
+            for name in called_at_import(source)
+        }
     mark_import_time(outcome.status_by_mutant, at_import)
     outcome.stale_equivalents = apply_equivalents(outcome.status_by_mutant, equivalents)
     for mutant, status in sorted(outcome.status_by_mutant.items()):
@@ -450,6 +455,22 @@ def called_at_import(source: str) -> set[str]:
             break
         at_import |= helpers
     return {f"x_{name}" for name in called | at_import}
+
+
+def imported_functions(source: str, module: str) -> dict[str, str]:
+    """Names a module imports with ``from … import``, each with the module it comes from
+    (relative imports resolved against ``module``): a decorator defined elsewhere and called
+    at import here (``place_order = script(place_order)``) runs at import all the same."""
+    package = module.rsplit(".", 1)[0].split(".")
+    found = {}
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = package[: len(package) - node.level + 1] if node.level else []
+        origin = ".".join([*base, *([node.module] if node.module else [])])
+        for alias in node.names:
+            found[alias.asname or alias.name] = origin
+    return found
 
 
 # --- report -------------------------------------------------------------------------------------

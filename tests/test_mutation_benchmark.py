@@ -197,6 +197,24 @@ def test_decorated_functions_are_decorated_by_assignment_to_the_same_effect() ->
     assert after["Shop"].kept() == 1
 
 
+def test_an_imported_decorator_called_at_import_is_named_in_its_own_module() -> None:
+    source = (
+        "from kata.shop.services.transaction import script\n"
+        "from ..data import rows as table_rows\n"
+        "from . import local\n"
+        "def place(): ...\n"
+        "place = script(place)\n"
+    )
+    imported = mutation.imported_functions(source, "kata.shop.services.orders")
+
+    assert imported == {
+        "script": "kata.shop.services.transaction",
+        "table_rows": "kata.shop.data",
+        "local": "kata.shop.services",
+    }
+    assert "x_script" in mutation.called_at_import(source)
+
+
 def test_a_survivor_in_an_undecorated_function_is_located_in_the_original_file(
     tmp_path: Path,
 ) -> None:
