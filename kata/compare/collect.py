@@ -19,8 +19,10 @@ from kata.compare.ratios import (
     LATENCY_ROUNDS,
     Contention,
     Latency,
+    Mutation,
     measure_latency,
     recorded_contention,
+    recorded_mutation,
 )
 from kata.compare.rules import ROOT, doc_rules, rule_order, scan_variant, variant_folder
 from kata.compare.shape import Shape, measure_shape
@@ -56,6 +58,8 @@ class Comparison:
     unloadable: dict[str, str] = field(default_factory=dict)
     # Each workspace compared: its own change against the variant it was copied from.
     workspaces: dict[str, OwnChange] = field(default_factory=dict)
+    # benchmarks.mutation, as last recorded: each variant that has a record.
+    mutation: dict[str, Mutation] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -109,6 +113,7 @@ def collect(
         recorded_contention(),
         unloadable,
         _own_changes(figures),
+        recorded_mutation(names),
     )
 
 

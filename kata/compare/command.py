@@ -61,7 +61,8 @@ def report(comparison: Comparison) -> str:
 
 
 def ratio_tables(comparison: Comparison) -> list[tuple[list[str], list[list[str]]]]:
-    """Section 7's tables for the terminal: suite, latency, and contention if recorded."""
+    """Section 7's tables for the terminal: suite, latency, contention if recorded, and the
+    mutation scores recorded."""
     names = comparison.names
     tables = [
         (ratios.SUITE_HEADER, ratios.suite_rows(comparison.suite_times())),
@@ -70,4 +71,5 @@ def ratio_tables(comparison: Comparison) -> list[tuple[list[str], list[list[str]
     if comparison.contention is not None:
         rows = ratios.contention_rows(comparison.contention, names)
         tables.append((ratios.CONTENTION_HEADER, rows))
+    tables.append((ratios.MUTATION_HEADER, ratios.mutation_rows(comparison.mutation, names)))
     return tables

@@ -361,6 +361,10 @@ def _ratios(comparison: Comparison) -> str:
             "</p>",
             _table(ratios.CONTENTION_HEADER, ratios.contention_rows(comparison.contention, names)),
         ]
+    parts += [
+        f"<p>{escape(ratios.MUTATION_NOTE)}</p>",
+        _table(ratios.MUTATION_HEADER, ratios.mutation_rows(comparison.mutation, names)),
+    ]
     return "".join(parts)
 
 

@@ -236,6 +236,10 @@ def _ratios(comparison: Comparison) -> str:
                 )
             ),
         ]
+    parts += [
+        f"\n{ratios.MUTATION_NOTE}\n",
+        _measured(_table(ratios.MUTATION_HEADER, ratios.mutation_rows(comparison.mutation, names))),
+    ]
     return "\n".join(parts)
 
 

@@ -8,6 +8,9 @@
 - **Contention**: placements under 16 clients on PostgreSQL (``benchmarks/contention.py``),
   too slow and too dependent on a server to run here: the last recorded run, with the commit
   it was measured at, and "stale" for a variant whose folder changed since.
+- **Mutation score**: how many changes to a variant's business code the shared suite notices
+  (``benchmarks/mutation.py``), slower still: each variant's last recorded run, shown the same
+  way ("stale" once the variant's folder changed, which may be outside the mutated code).
 
 The rows are shared by the terminal, Markdown and HTML reports.
 """
@@ -26,6 +29,7 @@ from kata import variants
 
 BASELINE = "transaction_script"
 CONTENTION_RECORD = Path("benchmarks") / "results" / "contention-postgresql.json"
+MUTATION_RECORDS = Path("benchmarks") / "results"  # mutation-VARIANT.json, one per variant
 LATENCY_ROUNDS = 30  # per use case and app: the medians of benchmarks.latency, kept short here
 
 
@@ -58,6 +62,17 @@ class Contention:
             return "not measured (not built in)"
         folder = variants.source_dir(name).relative_to(variants.REPO_ROOT)
         return folder_freshness(self.commit, folder, variants.REPO_ROOT)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A variant's recorded mutation run: its score and where it was measured."""
+
+    killed_of_all: float  # percent of every mutant
+    killed_of_non_equivalent: float  # percent of the mutants that change behaviour
+    database: str
+    commit: str
+    date: str
 
 
 def folder_freshness(commit: str, folder: Path, root: Path) -> str:
@@ -100,9 +115,28 @@ def recorded_contention(root: Path = variants.REPO_ROOT) -> Contention | None:
     )
 
 
+def recorded_mutation(names: list[str], root: Path = variants.REPO_ROOT) -> dict[str, Mutation]:
+    """The last recorded mutation run of each variant of ``names`` that has one."""
+    found = {}
+    for name in names:
+        path = root / MUTATION_RECORDS / f"mutation-{name}.json"
+        if path.is_file():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            score = record["score"]
+            found[name] = Mutation(
+                score["killed_of_all"],
+                score["killed_of_non_equivalent"],
+                record["database"],
+                record["commit"],
+                record["date"],
+            )
+    return found
+
+
 # --- rows -------------------------------------------------------------------------------------
 
 SUITE_HEADER = ["variant", "cases", "ms a case", f"x {BASELINE}"]
+MUTATION_HEADER = ["variant", "killed", "killed of non-equivalent", "database", "commit", "figures"]
 CONTENTION_HEADER = ["variant", "placed", "gave up", f"placed/s x {BASELINE}", "p95", "figures"]
 
 
@@ -177,3 +211,30 @@ def contention_note(contention: Contention) -> str:
         f"`python -m benchmarks.contention --database-url URL --record {CONTENTION_RECORD}` "
         "to measure again."
     )
+
+
+MUTATION_NOTE = (
+    "Mutation score of each variant's business code under the shared suite, as last recorded "
+    "(too slow to run here): the share of all mutants the suite kills, and of those that "
+    "change behaviour (benchmarks/mutation-equivalents.toml lists the others). Run "
+    "`python -m benchmarks.mutation VARIANT --record` to measure a variant again."
+)
+
+
+def mutation_rows(recorded: dict[str, Mutation], names: list[str]) -> list[list[str]]:
+    rows = []
+    for name in names:
+        run = recorded.get(name)
+        if run is None:
+            rows.append([name, "-", "-", "-", "-", "not measured"])
+            continue
+        folder = variants.source_dir(name).relative_to(variants.REPO_ROOT)
+        rows.append([
+            name,
+            f"{run.killed_of_all:.1f}%",
+            f"{run.killed_of_non_equivalent:.1f}%",
+            run.database,
+            f"{run.commit[:10]} ({run.date})",
+            folder_freshness(run.commit, folder, variants.REPO_ROOT),
+        ])  # fmt: skip
+    return rows

@@ -219,6 +219,52 @@ def test_recorded_contention_from_an_unknown_commit_says_so(tmp_path: Path) -> N
     assert {row[-1] for row in rows[:-1]} == {"commit not in this clone"}
 
 
+def _mutation_rows(folder: Path, commit: str) -> list[list[str]]:
+    """The mutation rows ``kata compare`` shows when only transaction_script has a record,
+    made at ``commit``."""
+    record = folder / ratios.MUTATION_RECORDS / "mutation-transaction_script.json"
+    record.parent.mkdir(parents=True)
+    meta = {"commit": commit, "date": "2026-12-06", "database": "SQLite"}
+    score = {"killed_of_all": 86.84, "killed_of_non_equivalent": 89.66}
+    record.write_text(json.dumps({**meta, "score": score}), encoding="utf-8")
+    recorded = ratios.recorded_mutation(["transaction_script", "domain_model"], folder)
+    return ratios.mutation_rows(recorded, ["transaction_script", "domain_model"])
+
+
+def test_a_recorded_mutation_score_shows_where_it_was_measured(tmp_path: Path) -> None:
+    head = _git_head()
+    rows = _mutation_rows(tmp_path, head)
+
+    # "current" on a clean checkout; whatever an edit in progress makes it otherwise.
+    folder = Path("kata") / "transaction_script"
+    freshness = ratios.folder_freshness(head, folder, variants.REPO_ROOT)
+    assert rows[0] == [
+        "transaction_script", "86.8%", "89.7%", "SQLite", f"{head[:10]} (2026-12-06)", freshness
+    ]  # fmt: skip
+    assert rows[1] == ["domain_model", "-", "-", "-", "-", "not measured"]
+
+
+def test_a_recorded_mutation_score_is_stale_once_its_variant_changed(tmp_path: Path) -> None:
+    assert _mutation_rows(tmp_path, EMPTY_TREE)[0][-1] == (
+        "stale: kata/transaction_script changed since"
+    )
+
+
+def test_a_mutation_score_from_an_unknown_commit_says_so(tmp_path: Path) -> None:
+    assert _mutation_rows(tmp_path, "0" * 40)[0][-1] == "commit not in this clone"
+
+
+def _git_head() -> str:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=variants.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return head.stdout.strip()
+
+
 def test_a_file_git_does_not_track_yet_makes_the_record_stale(tmp_path: Path) -> None:
     """A variant registered before it is committed (or a module added since) is new code
     the recorded figures never ran, though ``git diff`` alone shows no change."""
