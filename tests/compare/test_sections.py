@@ -232,7 +232,7 @@ def _mutation_rows(folder: Path, commit: str) -> list[list[str]]:
 
 
 def test_a_recorded_mutation_score_shows_where_it_was_measured(tmp_path: Path) -> None:
-    head = _git_head()
+    head = _head()
     rows = _mutation_rows(tmp_path, head)
 
     # "current" on a clean checkout; whatever an edit in progress makes it otherwise.
@@ -254,15 +254,12 @@ def test_a_mutation_score_from_an_unknown_commit_says_so(tmp_path: Path) -> None
     assert _mutation_rows(tmp_path, "0" * 40)[0][-1] == "commit not in this clone"
 
 
-def _git_head() -> str:
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"],
-        cwd=variants.REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+def _head(root: Path = variants.REPO_ROOT) -> str:
+    """The commit the git repository at ``root`` has checked out."""
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True
     )
-    return head.stdout.strip()
+    return done.stdout.strip()
 
 
 def test_a_file_git_does_not_track_yet_makes_the_record_stale(tmp_path: Path) -> None:
@@ -284,7 +281,4 @@ def _commit_all(root: Path) -> str:
     identity = ["-c", "user.name=kata", "-c", "user.email=kata@example.invalid"]
     for arguments in (["init", "-q"], ["add", "."], [*identity, "commit", "-q", "-m", "one"]):
         subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
-    done = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
+    return _head(root)
