@@ -175,14 +175,15 @@ def mark_import_time(status_by_mutant: dict[str, str], functions: set[str]) -> N
 
 
 def load_equivalents(text: str, variant: str) -> list[Equivalent]:
-    """The reviewed equivalents of one variant; every entry must give its reason."""
+    """The reviewed equivalents of one variant; every entry must give its reason, once for
+    the mutants it lists (those that are equivalent for the same reason)."""
     entries = tomllib.loads(text).get("equivalent", [])
     result = []
     for entry in entries:
         if not entry.get("reason", "").strip():
-            raise ValueError(f"equivalent {entry.get('mutant')!r} gives no reason")
+            raise ValueError(f"equivalents {entry.get('mutants')!r} give no reason")
         if entry["variant"] == variant:
-            result.append(Equivalent(entry["variant"], entry["mutant"], entry["reason"]))
+            result += [Equivalent(variant, mutant, entry["reason"]) for mutant in entry["mutants"]]
     return result
 
 

@@ -63,18 +63,13 @@ def test_the_mutant_number_is_stripped_to_find_its_function() -> None:
 EQUIVALENTS = f"""
 [[equivalent]]
 variant = "transaction_script"
-mutant = "{ORDERS}.x_cancel__mutmut_2"
-reason = "the default is the same value"
-
-[[equivalent]]
-variant = "transaction_script"
-mutant = "{ORDERS}.x_cancel__mutmut_1"
-reason = "declared, but the suite kills it"
+reason = "the default is the same value; the second is declared, but the suite kills it"
+mutants = ["{ORDERS}.x_cancel__mutmut_2", "{ORDERS}.x_cancel__mutmut_1"]
 
 [[equivalent]]
 variant = "domain_model"
-mutant = "kata.domain_model.domain.order.xǁOrderǁcancel__mutmut_1"
 reason = "another variant's"
+mutants = ["kata.domain_model.domain.order.xǁOrderǁcancel__mutmut_1"]
 """
 
 
@@ -98,10 +93,12 @@ def test_only_declared_survivors_of_the_variant_become_equivalent_and_stale_entr
 
 
 def test_an_equivalent_without_a_reason_is_refused() -> None:
-    entry = f'[[equivalent]]\nvariant = "transaction_script"\nmutant = "{ORDERS}.x_a__mutmut_1"\n'
+    entry = (
+        f'[[equivalent]]\nvariant = "transaction_script"\nmutants = ["{ORDERS}.x_a__mutmut_1"]\n'
+    )
     entry += 'reason = " "\n'
 
-    with pytest.raises(ValueError, match="gives no reason"):
+    with pytest.raises(ValueError, match="give no reason"):
         mutation.load_equivalents(entry, "transaction_script")
 
 
