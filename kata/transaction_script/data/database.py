@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
@@ -33,6 +34,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
+        self._sqlite = self.engine.dialect.name == "sqlite"
 
     def create_schema(self) -> None:
         """Make the tables and seed the counters, once, however many servers start at once.
@@ -41,7 +43,7 @@ class Database:
         PostgreSQL (whose DDL is transactional) an advisory lock does the same, so a server
         that waited finds the tables made and does not make them again.
         """
-        with self.engine.begin() as connection:
+        with self._transaction() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             metadata.create_all(connection)
@@ -54,12 +56,19 @@ class Database:
         A lost race surfaces as :class:`Conflict`, so the caller may run it again.
         """
         try:
-            with self.engine.begin() as connection:
+            with self._transaction() as connection:
                 return work(connection)
         except DBAPIError as error:
             if _is_conflict(error):
                 raise Conflict(str(error.orig)) from error
             raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            if self._sqlite:
+                _begin_immediately(connection)
+            yield connection
 
     def close(self) -> None:
         self.engine.dispose()
@@ -78,12 +87,11 @@ def _engine(url: str) -> Engine:
         return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediately)
     return engine
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    # Let each transaction issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     _use_write_ahead_log(dbapi_connection)
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
@@ -108,5 +116,10 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
 
 def _begin_immediately(connection: Connection) -> None:
     # Take the write lock up front: concurrent writers then queue on the busy timeout
-    # instead of deadlocking when both try to upgrade a read lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # instead of deadlocking when both try to upgrade a read lock. Sent here rather than
+    # from a "begin" listener on the engine: any engine listener makes SQLAlchemy dispatch
+    # events around every statement (an eighth of a request's calls), and sent to the
+    # driver's own connection, since through SQLAlchemy it cost as much as a query.
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a connection in use is open"
+    driver.execute("BEGIN IMMEDIATE")

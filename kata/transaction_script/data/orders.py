@@ -25,6 +25,12 @@ _COUNT = select(func.count()).where(
     orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
 )
 _DELETE_LINES = delete(order_lines).where(order_lines.c.order_id == bindparam("order_id"))
+_LINES_OF_ORDER = (
+    select(order_lines)
+    .where(order_lines.c.order_id == bindparam("order_id"))
+    .order_by(order_lines.c.sku)
+)
+# An expanding IN is rendered anew at every call: only lists of orders pay for it.
 _LINES_OF = (
     select(order_lines)
     .where(order_lines.c.order_id.in_(bindparam("order_ids", expanding=True)))
@@ -75,7 +81,8 @@ def find(connection: Connection, order_id: str) -> Order | None:
     row = connection.execute(_FIND, {"order_id": order_id}).first()
     if row is None:
         return None
-    return _order(row, _lines_of(connection, [order_id])[order_id])
+    lines = connection.execute(_LINES_OF_ORDER, {"order_id": order_id})
+    return _order(row, [_line(line) for line in lines])
 
 
 def find_many(
@@ -154,10 +161,12 @@ def _insert_lines(connection: Connection, order_id: str, lines: Sequence[OrderLi
 def _lines_of(connection: Connection, order_ids: list[str]) -> dict[str, list[OrderLine]]:
     lines: dict[str, list[OrderLine]] = defaultdict(list)
     for row in connection.execute(_LINES_OF, {"order_ids": order_ids}):
-        lines[row.order_id].append(
-            OrderLine(row.sku, row.quantity, from_cents(row.unit_price_cents))
-        )
+        lines[row.order_id].append(_line(row))
     return lines
+
+
+def _line(row: Row[tuple[object, ...]]) -> OrderLine:
+    return OrderLine(row.sku, row.quantity, from_cents(row.unit_price_cents))
 
 
 def _order(row: Row[tuple[object, ...]], lines: list[OrderLine]) -> Order:
