@@ -6,6 +6,7 @@ import pytest
 
 from kata.event_sourced.domain.errors import InsufficientStock, StockLimitExceeded
 from kata.event_sourced.domain.events import (
+    ProductEvent,
     ProductRegistered,
     ProductRenamed,
     ProductRepriced,
@@ -37,6 +38,24 @@ def test_a_replayed_stream_explains_the_stock_unit_by_unit() -> None:
         12,  # 10 - 4 + 5 + 1
     )
     assert (product.version, product.loaded_version) == (6, 6)
+
+
+def test_a_product_resumed_from_a_snapshot_is_the_one_its_whole_stream_makes() -> None:
+    stream: list[ProductEvent] = [
+        registered("SKU-A", price="10.00", stock=10),
+        StockReserved("SKU-A", ORDER_ID, 4),
+        ProductRenamed("SKU-A", "Widget"),
+        ProductRepriced("SKU-A", money("12.50")),
+        ProductRestocked("SKU-A", 5),
+    ]
+    whole = Product.replay(stream)
+
+    for taken_at in range(len(stream) + 1):
+        before = Product.replay(stream[:taken_at])
+        snapshot = before.snapshot() if taken_at else None
+        resumed = Product.resume(snapshot, taken_at, stream[taken_at:])
+
+        assert vars(resumed) == vars(whole), f"snapshot at version {taken_at}"
 
 
 def test_registering_raises_product_registered_on_a_new_stream() -> None:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from kata.event_sourced.application.ports import Conflict
+from kata.event_sourced.application.streams import SNAPSHOT_EVERY, Streams
 from kata.event_sourced.domain.events import (
     DomainEvent,
     ProductRenamed,
@@ -25,9 +26,11 @@ from kata.event_sourced.domain.events import (
     ProductRestocked,
     product_stream,
 )
+from kata.event_sourced.domain.product import Product
+from kata.event_sourced.domain.values import Quantity, Sku
 from kata.event_sourced.eventstore.database import Database
 from kata.event_sourced.eventstore.store import SqlEventStore
-from kata.event_sourced.eventstore.tables import events, positions
+from kata.event_sourced.eventstore.tables import events, positions, snapshots
 from kata.event_sourced.projections import tables
 from kata.event_sourced.projections.projector import project
 from kata.event_sourced.projections.queries import Queries, open_orders
@@ -156,3 +159,73 @@ def test_of_two_overlapping_transactions_at_one_version_the_second_to_commit_is_
             _only_the_winner_is_written(database)
         finally:
             database.close()
+
+
+def _restock_one_at_a_time(database: Database, times: int) -> None:
+    """SKU-A restocked by one unit, ``times`` times, each in its own transaction."""
+    for _ in range(times):
+        with _store(database) as store:
+            streams = Streams(store)
+            streams.products([Sku("SKU-A")])[Sku("SKU-A")].restock(Quantity(1))
+            streams.save()
+
+
+def _snapshot_versions(database: Database) -> list[int]:
+    with database.engine.connect() as connection:
+        query = select(snapshots.c.version).where(snapshots.c.stream == A)
+        return list(connection.scalars(query.order_by(snapshots.c.version)))
+
+
+def test_a_product_loads_from_its_latest_snapshot_and_the_events_after_it(
+    database: Database,
+) -> None:
+    _restock_one_at_a_time(database, 2 * SNAPSHOT_EVERY + 2)  # the stream: 2 * EVERY + 3
+
+    with _store(database) as store:
+        since = store.read_since_snapshot([A, B])
+        whole = Product.replay(store.read([A])[A])  # type: ignore[arg-type]
+        loaded = Streams(store).products([Sku("SKU-A"), Sku("SKU-B")])
+
+    assert _snapshot_versions(database) == [SNAPSHOT_EVERY, 2 * SNAPSHOT_EVERY]
+    assert (since[A].version, len(since[A].events)) == (2 * SNAPSHOT_EVERY, 3)
+    assert (since[B].snapshot, since[B].version, since[B].events) == (
+        None,
+        0,
+        [registered("SKU-B", stock=7)],
+    )
+    assert vars(loaded[Sku("SKU-A")]) == vars(whole)
+    assert loaded[Sku("SKU-A")].stock == 100 + 2 * SNAPSHOT_EVERY + 2
+
+
+def test_a_snapshot_with_no_event_after_it_is_the_product(database: Database) -> None:
+    _restock_one_at_a_time(database, SNAPSHOT_EVERY - 1)
+
+    with _store(database) as store:
+        since = store.read_since_snapshot([A])
+        product = Streams(store).products([Sku("SKU-A")])[Sku("SKU-A")]
+
+    assert (since[A].version, since[A].events) == (SNAPSHOT_EVERY, [])
+    assert (product.version, product.stock) == (SNAPSHOT_EVERY, 100 + SNAPSHOT_EVERY - 1)
+
+
+def _save_with_a_snapshot(database: Database, product: Product) -> None:
+    with _store(database) as store:
+        store.append(A, product.loaded_version, product.take_pending())
+        store.keep_snapshot(A, product.version, product.snapshot())
+        store.commit()
+
+
+def test_a_refused_append_leaves_no_snapshot(database: Database) -> None:
+    _restock_one_at_a_time(database, SNAPSHOT_EVERY - 2)  # A at version EVERY - 1
+    with _store(database) as store:
+        rival = Streams(store).products([Sku("SKU-A")])[Sku("SKU-A")]
+    _restock_one_at_a_time(database, 1)  # the winner: A at EVERY, and its snapshot
+
+    rival.restock(Quantity(50))
+    with pytest.raises(Conflict):
+        _save_with_a_snapshot(database, rival)
+
+    with _store(database) as store:
+        product = Streams(store).products([Sku("SKU-A")])[Sku("SKU-A")]
+    assert _snapshot_versions(database) == [SNAPSHOT_EVERY]
+    assert product.stock == 100 + SNAPSHOT_EVERY - 1

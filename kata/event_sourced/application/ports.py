@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from kata.event_sourced.domain.events import DomainEvent
+from kata.event_sourced.domain.snapshots import ProductSnapshot
 
 
 class Conflict(Exception):
@@ -26,6 +27,16 @@ class Recorded:
     event: DomainEvent
 
 
+@dataclass(frozen=True)
+class SinceSnapshot:
+    """A stream as loaded from its latest snapshot: the snapshot and the version it was taken
+    at (None and 0 when it has none), then every event after that version, in order."""
+
+    snapshot: ProductSnapshot | None
+    version: int
+    events: list[DomainEvent]
+
+
 class EventStore(Protocol):
     """One transaction on the log. Appends are staged and written by ``commit``, which also
     brings the projections up to date, in the same transaction."""
@@ -36,9 +47,21 @@ class EventStore(Protocol):
         to end instead of losing the race at commit (placing an order: hot products)."""
         ...
 
+    def read_since_snapshot(
+        self, streams: Sequence[str], *, lock: bool = False
+    ) -> dict[str, SinceSnapshot]:
+        """Like :meth:`read`, but each stream from its latest snapshot on: the snapshot and
+        the events after it, as one consistent read."""
+        ...
+
     def append(self, stream: str, expected_version: int, events: Sequence[DomainEvent]) -> None:
         """Stage events for ``stream``; ``commit`` raises :class:`Conflict` if by then the
         stream has gone past ``expected_version``."""
+        ...
+
+    def keep_snapshot(self, stream: str, version: int, snapshot: ProductSnapshot) -> None:
+        """Stage a snapshot of ``stream`` at ``version`` (that of its last staged event);
+        ``commit`` writes it with the events, so it never gets ahead of them."""
         ...
 
     def open_orders(self, customer_id: str) -> int:

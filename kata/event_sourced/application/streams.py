@@ -2,7 +2,9 @@
 saved by appending the events they raised since.
 
 It remembers every aggregate it handed out, so ``save`` appends each one's pending events
-expecting the version it was loaded at: optimistic concurrency per stream.
+expecting the version it was loaded at: optimistic concurrency per stream. Products are
+loaded from their latest snapshot, and ``save`` takes a new one each time a product's stream
+passes a multiple of ``SNAPSHOT_EVERY`` events.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
-from kata.event_sourced.application.ports import EventStore
+from kata.event_sourced.application.ports import EventStore, SinceSnapshot
 from kata.event_sourced.domain.events import (
     IdempotencyKeyBound,
     OrderEvent,
@@ -25,6 +27,10 @@ from kata.event_sourced.domain.stream import EventSourced
 from kata.event_sourced.domain.values import Sku
 
 _A = TypeVar("_A", bound=EventSourced[Any])
+
+# A product is loaded from fewer than this many events. Each snapshot costs one row written
+# with the events that reach it, so one placement in 10 writes one per product it takes.
+SNAPSHOT_EVERY = 10
 
 
 class Streams:
@@ -44,10 +50,9 @@ class Streams:
     def products(self, skus: Iterable[Sku], *, lock: bool = False) -> dict[Sku, Product]:
         """The registered products of these SKUs, by SKU; unknown SKUs are left out."""
         streams = {product_stream(sku.code): sku for sku in sorted(set(skus))}
-        found = self.store.read(list(streams), lock=lock)
+        found = self.store.read_since_snapshot(list(streams), lock=lock)
         return {
-            streams[stream]: self._track(stream, Product.replay(cast(list[ProductEvent], events)))
-            for stream, events in found.items()
+            streams[stream]: self._track(stream, _product(since)) for stream, since in found.items()
         }
 
     def binding(self, key: str) -> IdempotencyKeyBound | None:
@@ -76,8 +81,20 @@ class Streams:
             expected = aggregate.loaded_version
             if pending := aggregate.take_pending():
                 self.store.append(stream, expected, pending)
+                if isinstance(aggregate, Product) and _passes_a_snapshot(expected, pending):
+                    self.store.keep_snapshot(stream, aggregate.version, aggregate.snapshot())
         self.store.commit()
 
     def _track(self, stream: str, aggregate: _A) -> _A:
         self._tracked[stream] = aggregate
         return aggregate
+
+
+def _product(since: SinceSnapshot) -> Product:
+    later = cast(list[ProductEvent], since.events)
+    return Product.resume(since.snapshot, since.version, later)
+
+
+def _passes_a_snapshot(expected: int, pending: list[Any]) -> bool:
+    """Do the appended events take the stream past a multiple of ``SNAPSHOT_EVERY``?"""
+    return (expected + len(pending)) // SNAPSHOT_EVERY > expected // SNAPSHOT_EVERY

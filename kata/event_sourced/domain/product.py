@@ -4,10 +4,12 @@ O3, O8).
 Registration, renames, price changes, restocks and every unit an order reserves or gives back
 are events of the product's stream, so the stock on hand is explained unit by unit: replay
 the stream and the sum comes out. The cost is the stream's length: a product sold often has
-a long stream, replayed every time it is loaded (see the README).
+a long stream, so it is loaded from its latest snapshot and the events after it (``resume``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from kata.event_sourced.domain.errors import InsufficientStock, StockLimitExceeded
 from kata.event_sourced.domain.events import (
@@ -20,6 +22,7 @@ from kata.event_sourced.domain.events import (
     StockReserved,
 )
 from kata.event_sourced.domain.money import Money
+from kata.event_sourced.domain.snapshots import ProductSnapshot
 from kata.event_sourced.domain.stream import EventSourced
 from kata.event_sourced.domain.values import Quantity, Sku
 
@@ -41,6 +44,25 @@ class Product(EventSourced[ProductEvent]):
         product = cls.replay([])
         product._raise(ProductRegistered(sku.code, name, price, stock))
         return product
+
+    @classmethod
+    def resume(
+        cls, snapshot: ProductSnapshot | None, version: int, later: Iterable[ProductEvent]
+    ) -> Product:
+        """The product as ``snapshot`` (taken at ``version``) left it, then the ``later``
+        events; without a snapshot, the whole stream."""
+        product = cls.replay([])
+        if snapshot is not None:
+            product.sku = Sku(snapshot.sku)
+            product.name = snapshot.name
+            product.price = snapshot.price
+            product.stock = snapshot.stock
+            product.version = version
+        product._fold(later)
+        return product
+
+    def snapshot(self) -> ProductSnapshot:
+        return ProductSnapshot(self.sku.code, self.name, self.price, self.stock)
 
     def rename(self, name: str) -> None:
         self._raise(ProductRenamed(self.sku.code, name))

@@ -28,9 +28,7 @@ class EventSourced(Generic[E]):
         """The aggregate as its stored events left it."""
         aggregate = cls.__new__(cls)
         EventSourced.__init__(aggregate)
-        for event in events:
-            aggregate._apply(event)
-            aggregate.version += 1
+        aggregate._fold(events)
         return aggregate
 
     @property
@@ -42,6 +40,11 @@ class EventSourced(Generic[E]):
         """The events raised since loading; the repository appends them."""
         taken, self._pending = self._pending, []
         return taken
+
+    def _fold(self, events: Iterable[E]) -> None:
+        for event in events:
+            self._apply(event)
+            self.version += 1
 
     def _raise(self, event: E) -> None:
         self._apply(event)

@@ -1,10 +1,10 @@
 """Events to rows and back: the type's name, and its fields as JSON.
 
-One rule for every event class: its first field names its stream (``order_id``, ``sku``,
-``key``), so it is not repeated in the data; money is a string ("12.50"); lines are a list of
-objects; ``OrderPlaced.placed_at`` is the row's ``occurred_at``. The five published order
-events come out exactly in the spec's wire form, so ``GET /events`` serves the stored data as
-it is.
+One rule for every event class, and for snapshots: its first field names its stream
+(``order_id``, ``sku``, ``key``), so it is not repeated in the data; money is a string
+("12.50"); lines are a list of objects; ``OrderPlaced.placed_at`` is the row's
+``occurred_at``. The five published order events come out exactly in the spec's wire form, so
+``GET /events`` serves the stored data as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from kata.event_sourced.application.ports import Recorded
 from kata.event_sourced.domain import events as domain
 from kata.event_sourced.domain.events import DomainEvent, LineFact
 from kata.event_sourced.domain.money import Money
+from kata.event_sourced.domain.snapshots import ProductSnapshot
 
 _LINES = tuple[LineFact, ...]
 _CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(DomainEvent)}
@@ -38,10 +39,32 @@ def stream_of(event: DomainEvent) -> str:
 
 def encode(event: DomainEvent) -> tuple[str, str, datetime | None]:
     """(type, data as JSON, the time it records or None for "now")."""
+    data, occurred_at = _data(event)
+    return type(event).__name__, data, occurred_at
+
+
+def decode(type_name: str, stream: str, data: str, occurred_at: datetime) -> DomainEvent:
+    event: DomainEvent = _CLASSES[type_name](
+        **_values(_CLASSES[type_name], stream, data, occurred_at)
+    )
+    return event
+
+
+def encode_snapshot(snapshot: ProductSnapshot) -> tuple[str, str]:
+    """(type, data as JSON): the same rules as an event's."""
+    return type(snapshot).__name__, _data(snapshot)[0]
+
+
+def decode_snapshot(stream: str, data: str) -> ProductSnapshot:
+    return ProductSnapshot(**_values(ProductSnapshot, stream, data, None))
+
+
+def _data(fact: Any) -> tuple[str, datetime | None]:
+    """A fact's fields but the first (its stream's name) as JSON, and the time it records."""
     data: dict[str, Any] = {}
     occurred_at = None
-    for name, hint in _fields(type(event))[1:]:
-        value = getattr(event, name)
+    for name, hint in _fields(type(fact))[1:]:
+        value = getattr(fact, name)
         if hint is datetime:
             occurred_at = value
         elif hint is Money:
@@ -50,11 +73,11 @@ def encode(event: DomainEvent) -> tuple[str, str, datetime | None]:
             data[name] = [_line(line) for line in value]
         else:
             data[name] = value
-    return type(event).__name__, json.dumps(data, sort_keys=True), occurred_at
+    return json.dumps(data, sort_keys=True), occurred_at
 
 
-def decode(type_name: str, stream: str, data: str, occurred_at: datetime) -> DomainEvent:
-    cls = _CLASSES[type_name]
+def _values(cls: type[Any], stream: str, data: str, occurred_at: datetime | None) -> dict[str, Any]:
+    """The fields of a ``cls`` stored in ``stream`` as ``data``, by name."""
     fields = _fields(cls)
     values: dict[str, Any] = {fields[0][0]: stream.split("/", 1)[1]}
     stored = json.loads(data)
@@ -70,8 +93,7 @@ def decode(type_name: str, stream: str, data: str, occurred_at: datetime) -> Dom
             )
         else:
             values[name] = stored[name]
-    event: DomainEvent = cls(**values)
-    return event
+    return values
 
 
 def recorded(row: Row[Any]) -> Recorded:

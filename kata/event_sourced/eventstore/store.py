@@ -6,21 +6,39 @@ refuses a rival who appended first. At commit, in one transaction: take the next
 (the counter's row lock orders the log by commit), insert the events, and hand them to the
 projections so that every read after the answer sees them. Events are never updated or
 deleted; ``tests/event_sourced/test_append_only.py`` watches every statement to prove it.
+
+Products are read from their latest snapshot on (``read_since_snapshot``): one statement
+returns the snapshot row and the events after it, so the two always agree, even while a
+rival commits between two statements (PostgreSQL's READ COMMITTED).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RootTransaction,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
-from kata.event_sourced.application.ports import Conflict, Recorded
+from kata.event_sourced.application.ports import Conflict, Recorded, SinceSnapshot
 from kata.event_sourced.domain.events import DomainEvent
+from kata.event_sourced.domain.snapshots import ProductSnapshot
 from kata.event_sourced.eventstore import codec
 from kata.event_sourced.eventstore.database import Database, lost_a_race
-from kata.event_sourced.eventstore.tables import events, positions
+from kata.event_sourced.eventstore.tables import events, positions, snapshots
 
 # What the projections do with newly recorded events, in the appending transaction.
 Projector = Callable[[Connection, Sequence[Recorded]], None]
@@ -33,6 +51,34 @@ _READ = (
     .where(events.c.stream.in_(bindparam("streams", expanding=True)))
     .order_by(events.c.stream, events.c.version)
 )
+
+
+def _latest_snapshot(stream: Any) -> Any:
+    """The version of ``stream``'s latest snapshot (NULL: none)."""
+    taken = snapshots.alias("taken")
+    return select(func.max(taken.c.version)).where(taken.c.stream == stream).scalar_subquery()
+
+
+# A stream's rows in version order: its latest snapshot, if any (occurred_at NULL), then the
+# events after it.
+_READ_SINCE_SNAPSHOT = union_all(
+    select(
+        snapshots.c.stream,
+        snapshots.c.version,
+        snapshots.c.type,
+        snapshots.c.data,
+        cast(null(), String).label("occurred_at"),
+    ).where(
+        snapshots.c.stream.in_(bindparam("streams", expanding=True)),
+        snapshots.c.version == _latest_snapshot(snapshots.c.stream),
+    ),
+    select(
+        events.c.stream, events.c.version, events.c.type, events.c.data, events.c.occurred_at
+    ).where(
+        events.c.stream.in_(bindparam("streams", expanding=True)),
+        events.c.version > func.coalesce(_latest_snapshot(events.c.stream), 0),
+    ),
+).order_by("stream", "version")
 _TAKE_POSITIONS = (
     update(positions)
     .where(positions.c.id == 1)
@@ -40,6 +86,7 @@ _TAKE_POSITIONS = (
     .returning(positions.c.last)
 )
 _INSERT = insert(events)
+_INSERT_SNAPSHOT = insert(snapshots)
 
 
 class SqlEventStore:
@@ -48,6 +95,7 @@ class SqlEventStore:
         self._project = project
         self._open_orders = open_orders
         self._staged: list[tuple[str, int, DomainEvent]] = []  # (stream, version, event)
+        self._snapshots: list[dict[str, object]] = []  # rows of es_snapshots
 
     def __enter__(self) -> SqlEventStore:
         self._connection: Connection = self._database.engine.connect()
@@ -77,9 +125,31 @@ class SqlEventStore:
             )
         return found
 
+    def read_since_snapshot(
+        self, streams: Sequence[str], *, lock: bool = False
+    ) -> dict[str, SinceSnapshot]:
+        if lock:
+            self._database.lock_streams(self._connection, streams)
+        found: dict[str, SinceSnapshot] = {}
+        for row in self._connection.execute(_READ_SINCE_SNAPSHOT, {"streams": list(streams)}):
+            if row.occurred_at is None:  # the snapshot: its stream's first row
+                snapshot = codec.decode_snapshot(row.stream, row.data)
+                found[row.stream] = SinceSnapshot(snapshot, row.version, [])
+                continue
+            at = datetime.fromisoformat(row.occurred_at)
+            since = found.setdefault(row.stream, SinceSnapshot(None, 0, []))
+            since.events.append(codec.decode(row.type, row.stream, row.data, at))
+        return found
+
     def append(self, stream: str, expected_version: int, events: Sequence[DomainEvent]) -> None:
         first = expected_version + 1
         self._staged.extend((stream, first + i, event) for i, event in enumerate(events))
+
+    def keep_snapshot(self, stream: str, version: int, snapshot: ProductSnapshot) -> None:
+        type_name, data = codec.encode_snapshot(snapshot)
+        self._snapshots.append(
+            {"stream": stream, "version": version, "type": type_name, "data": data}
+        )
 
     def open_orders(self, customer_id: str) -> int:
         return self._open_orders(self._connection, customer_id)
@@ -87,6 +157,8 @@ class SqlEventStore:
     def commit(self) -> None:
         if self._staged:
             self._project(self._connection, self._record())
+        if self._snapshots:
+            self._connection.execute(_INSERT_SNAPSHOT, self._snapshots)
         self._transaction.commit()
 
     def _record(self) -> list[Recorded]:

@@ -25,6 +25,17 @@ events = Table(
     UniqueConstraint("stream", "version", name="es_events_stream_version"),
 )
 
+# Snapshots of streams (products'): the state at a version, so that loading replays only the
+# events after it. Derived from the log, and like it only ever added to: the latest counts.
+snapshots = Table(
+    "es_snapshots",
+    metadata,
+    Column("stream", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),  # of the stream's last event it folds in
+    Column("type", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
 # One row holding the last position handed out. Its row lock, taken last and held until
 # commit, hands out positions in commit order (a reader never sees 7 committed before 6).
 positions = Table(
