@@ -31,6 +31,8 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Every flush writes the stock that moved in one UPDATE, not one per product.
         event.listen(self.sessions, "before_flush", write_stock)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.sessions, "after_begin", _begin_session_immediately)
 
     def create_schema(self) -> None:
         """Make the tables and seed the counters, once, however many servers start at once.
@@ -40,6 +42,8 @@ class Database:
         that waited finds the tables made and does not make them again.
         """
         with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                _begin_immediately(connection)
             if connection.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             metadata.create_all(connection)
@@ -71,12 +75,11 @@ def _engine(url: str) -> Engine:
         return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediately)
     return engine
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    # Let each transaction issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     _use_write_ahead_log(dbapi_connection)
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
@@ -99,6 +102,17 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
             time.sleep(0.005 * attempt)
 
 
+def _begin_session_immediately(
+    _session: Session, _transaction: Any, connection: Connection
+) -> None:
+    _begin_immediately(connection)
+
+
 def _begin_immediately(connection: Connection) -> None:
     # Writers queue on the busy timeout instead of deadlocking on a read-to-write upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sent when the session begins, not from a "begin" listener on the engine: any engine
+    # listener makes SQLAlchemy dispatch events around every statement; and to the driver's
+    # own connection, since through SQLAlchemy it cost as much as a query.
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a connection in use is open"
+    driver.execute("BEGIN IMMEDIATE")
