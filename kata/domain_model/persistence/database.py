@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -115,4 +115,7 @@ def _begin_immediately(connection: Connection) -> None:
     # own connection, since through SQLAlchemy it cost as much as a query.
     driver = connection.connection.driver_connection
     assert driver is not None, "a connection in use is open"
-    driver.execute("BEGIN IMMEDIATE")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:  # as SQLAlchemy would raise it: a lost race
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
