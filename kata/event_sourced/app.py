@@ -13,7 +13,7 @@ import functools
 from flask import Flask
 
 from kata.event_sourced.application.ports import EventStores
-from kata.event_sourced.eventstore.database import Database, begin
+from kata.event_sourced.eventstore.database import Database
 from kata.event_sourced.eventstore.store import SqlEventStore
 from kata.event_sourced.presentation import catalogue, events, orders, payments
 from kata.event_sourced.presentation.problems import register_error_handlers
@@ -45,7 +45,7 @@ def rebuild_projections(database_url: str) -> int:
     database = Database(database_url)
     try:
         database.create_schema(tables.metadata)
-        with database.engine.connect() as connection, begin(connection):
+        with database.engine.begin() as connection:
             return rebuild(connection)
     finally:
         database.close()

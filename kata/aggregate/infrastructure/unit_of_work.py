@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kata.aggregate.application.ports import Conflict, EventRecord
 from kata.aggregate.infrastructure import outbox
-from kata.aggregate.infrastructure.database import Database, begin, lost_a_race
+from kata.aggregate.infrastructure.database import Database, lost_a_race
 from kata.aggregate.infrastructure.idempotency_keys import SqlIdempotencyKeys
 from kata.aggregate.infrastructure.repositories import SqlOrderRepository, SqlProductRepository
 
@@ -25,7 +25,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._connection: Connection = self._database.engine.connect()
         try:
-            self._transaction: RootTransaction = begin(self._connection)
+            self._transaction: RootTransaction = self._connection.begin()
         except DBAPIError as error:
             self._connection.close()
             raise _conflict_or(error) from error

@@ -6,8 +6,8 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,8 +31,6 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Every flush writes the stock that moved in one UPDATE, not one per product.
         event.listen(self.sessions, "before_flush", write_stock)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.sessions, "after_begin", _begin_session_immediately)
 
     def create_schema(self) -> None:
         """Make the tables and seed the counters, once, however many servers start at once.
@@ -42,8 +40,6 @@ class Database:
         that waited finds the tables made and does not make them again.
         """
         with self.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                _begin_immediately(connection)
             if connection.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             metadata.create_all(connection)
@@ -75,6 +71,10 @@ def _engine(url: str) -> Engine:
         return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
+    # Every transaction begins IMMEDIATE. Set as the dialect's way to begin, which SQLAlchemy
+    # calls at each begin, not as a "begin" listener: any listener on the engine makes it
+    # dispatch events around every statement (a seventh of a request's Python calls).
+    engine.dialect.do_begin = _begin_immediately  # type: ignore[method-assign]
     return engine
 
 
@@ -102,20 +102,6 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
             time.sleep(0.005 * attempt)
 
 
-def _begin_session_immediately(
-    _session: Session, _transaction: Any, connection: Connection
-) -> None:
-    _begin_immediately(connection)
-
-
-def _begin_immediately(connection: Connection) -> None:
+def _begin_immediately(dbapi_connection: Any) -> None:
     # Writers queue on the busy timeout instead of deadlocking on a read-to-write upgrade.
-    # Sent when the session begins, not from a "begin" listener on the engine: any engine
-    # listener makes SQLAlchemy dispatch events around every statement; and to the driver's
-    # own connection, since through SQLAlchemy it cost as much as a query.
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a connection in use is open"
-    try:
-        driver.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:  # as SQLAlchemy would raise it: a lost race
-        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+    dbapi_connection.execute("BEGIN IMMEDIATE")

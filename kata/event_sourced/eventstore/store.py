@@ -37,7 +37,7 @@ from kata.event_sourced.application.ports import Conflict, Recorded, SinceSnapsh
 from kata.event_sourced.domain.events import DomainEvent
 from kata.event_sourced.domain.snapshots import ProductSnapshot
 from kata.event_sourced.eventstore import codec
-from kata.event_sourced.eventstore.database import Database, begin, lost_a_race
+from kata.event_sourced.eventstore.database import Database, lost_a_race
 from kata.event_sourced.eventstore.tables import events, positions, snapshots
 
 # What the projections do with newly recorded events, in the appending transaction.
@@ -100,7 +100,7 @@ class SqlEventStore:
     def __enter__(self) -> SqlEventStore:
         self._connection: Connection = self._database.engine.connect()
         try:
-            self._transaction: RootTransaction = begin(self._connection)
+            self._transaction: RootTransaction = self._connection.begin()
         except DBAPIError as error:
             self._connection.close()
             raise _conflict_or(error) from error

@@ -13,17 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    MetaData,
-    RootTransaction,
-    create_engine,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, func, select
+from sqlalchemy.exc import DBAPIError
 
 # SQLSTATEs of a transaction that lost a race: serialization failure, deadlock, unique
 # violation (a concurrent insert of the same key won).
@@ -49,7 +40,7 @@ class Database:
         PostgreSQL (whose DDL is transactional) an advisory lock does the same, so a server
         that waited finds the tables made and does not make them again.
         """
-        with self.engine.connect() as connection, begin(connection):
+        with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             self._metadata.create_all(connection)
@@ -74,11 +65,15 @@ def _engine(url: str) -> Engine:
         return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
+    # Every transaction begins IMMEDIATE. Set as the dialect's way to begin, which SQLAlchemy
+    # calls at each begin, not as a "begin" listener: any listener on the engine makes it
+    # dispatch events around every statement (a seventh of a request's Python calls).
+    engine.dialect.do_begin = _begin_immediately  # type: ignore[method-assign]
     return engine
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Let each transaction issue BEGIN itself (pysqlite would defer it): see ``begin``.
+    # Let each transaction issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
     _use_write_ahead_log(dbapi_connection)
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
@@ -101,23 +96,7 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
             time.sleep(0.005 * attempt)
 
 
-def begin(connection: Connection) -> RootTransaction:
-    """Begin a transaction on ``connection``; on SQLite, IMMEDIATE."""
-    transaction = connection.begin()
-    if connection.dialect.name == "sqlite":
-        _begin_immediately(connection)
-    return transaction
-
-
-def _begin_immediately(connection: Connection) -> None:
+def _begin_immediately(dbapi_connection: Any) -> None:
     # Take the write lock up front: concurrent writers then queue on the busy timeout
-    # instead of deadlocking when both try to upgrade a read lock. Sent by ``begin`` rather
-    # than from a "begin" listener on the engine: any engine listener makes SQLAlchemy
-    # dispatch events around every statement (a seventh of a request's calls); and to the
-    # driver's own connection, since through SQLAlchemy it cost as much as a query.
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a connection in use is open"
-    try:
-        driver.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:  # as SQLAlchemy would raise it: a lost race
-        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+    # instead of deadlocking when both try to upgrade a read lock.
+    dbapi_connection.execute("BEGIN IMMEDIATE")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from kata.microservices.chassis.database import Database, begin, lost_a_race
+from kata.microservices.chassis.database import Database, lost_a_race
 from kata.microservices.inventory.stock import (
     DuplicateSku,
     NotFound,
@@ -76,7 +76,7 @@ class Inventory:
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         try:
-            with self._database.engine.connect() as connection, begin(connection):
+            with self._database.engine.begin() as connection:
                 yield connection
         except DBAPIError as error:
             if lost_a_race(error):

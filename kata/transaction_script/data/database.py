@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from kata.transaction_script.data.tables import event_counter, metadata
 
@@ -34,7 +33,6 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
-        self._sqlite = self.engine.dialect.name == "sqlite"
 
     def create_schema(self) -> None:
         """Make the tables and seed the counters, once, however many servers start at once.
@@ -43,7 +41,7 @@ class Database:
         PostgreSQL (whose DDL is transactional) an advisory lock does the same, so a server
         that waited finds the tables made and does not make them again.
         """
-        with self._transaction() as connection:
+        with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             metadata.create_all(connection)
@@ -56,19 +54,12 @@ class Database:
         A lost race surfaces as :class:`Conflict`, so the caller may run it again.
         """
         try:
-            with self._transaction() as connection:
+            with self.engine.begin() as connection:
                 return work(connection)
         except DBAPIError as error:
             if _is_conflict(error):
                 raise Conflict(str(error.orig)) from error
             raise
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            if self._sqlite:
-                _begin_immediately(connection)
-            yield connection
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,6 +78,10 @@ def _engine(url: str) -> Engine:
         return create_engine(url, pool_size=5, max_overflow=15)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
+    # Every transaction begins IMMEDIATE. Set as the dialect's way to begin, which SQLAlchemy
+    # calls at each begin, not as a "begin" listener: any listener on the engine makes it
+    # dispatch events around every statement (a seventh of a request's Python calls).
+    engine.dialect.do_begin = _begin_immediately  # type: ignore[method-assign]
     return engine
 
 
@@ -114,15 +109,7 @@ def _use_write_ahead_log(dbapi_connection: sqlite3.Connection) -> None:
             time.sleep(0.005 * attempt)
 
 
-def _begin_immediately(connection: Connection) -> None:
+def _begin_immediately(dbapi_connection: Any) -> None:
     # Take the write lock up front: concurrent writers then queue on the busy timeout
-    # instead of deadlocking when both try to upgrade a read lock. Sent here rather than
-    # from a "begin" listener on the engine: any engine listener makes SQLAlchemy dispatch
-    # events around every statement (an eighth of a request's calls), and sent to the
-    # driver's own connection, since through SQLAlchemy it cost as much as a query.
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a connection in use is open"
-    try:
-        driver.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:  # as SQLAlchemy would raise it: a lost race
-        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+    # instead of deadlocking when both try to upgrade a read lock.
+    dbapi_connection.execute("BEGIN IMMEDIATE")

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, RootTransaction, select, update
 from sqlalchemy.exc import DBAPIError
 
 from kata.hexagonal.adapters.outbound.sqlalchemy import outbox
-from kata.hexagonal.adapters.outbound.sqlalchemy.database import Database, begin, lost_a_race
+from kata.hexagonal.adapters.outbound.sqlalchemy.database import Database, lost_a_race
 from kata.hexagonal.adapters.outbound.sqlalchemy.idempotency_keys import SqlIdempotencyKeys
 from kata.hexagonal.adapters.outbound.sqlalchemy.repositories import (
     SqlOrderRepository,
@@ -28,7 +28,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._connection: Connection = self._database.engine.connect()
         try:
-            self._transaction: RootTransaction = begin(self._connection)
+            self._transaction: RootTransaction = self._connection.begin()
         except DBAPIError as error:
             self._connection.close()
             raise _conflict_or(error) from error

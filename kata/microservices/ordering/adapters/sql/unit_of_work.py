@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, RootTransaction, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from kata.microservices.chassis.database import Database, begin, lost_a_race
+from kata.microservices.chassis.database import Database, lost_a_race
 from kata.microservices.ordering.adapters.sql import outbox
 from kata.microservices.ordering.adapters.sql.idempotency_keys import SqlIdempotencyKeys
 from kata.microservices.ordering.adapters.sql.orders import SqlOrders, SqlSagaLog
@@ -37,7 +37,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._connection: Connection = self._database.engine.connect()
         try:
-            self._transaction: RootTransaction = begin(self._connection)
+            self._transaction: RootTransaction = self._connection.begin()
         except DBAPIError as error:
             self._connection.close()
             raise (Conflict(str(error.orig)) if lost_a_race(error) else error) from error
