@@ -318,7 +318,7 @@ def test_a_patch_is_held_to_the_rules_of_registration(shop: Shop) -> None:
 # --- P4, O2: a price change and the orders ------------------------------------------------------
 
 
-@pytest.mark.rule("P4", "O2", "O4", "O9")
+@pytest.mark.rule("P4", "O2", "O4", "O5", "O9")
 def test_a_price_change_leaves_existing_orders_and_their_lines_at_the_old_price(
     shop: Shop,
 ) -> None:
@@ -326,9 +326,11 @@ def test_a_price_change_leaves_existing_orders_and_their_lines_at_the_old_price(
     order = shop.placed_order([(sku, 2)])
     assert order["lines"] == [line_of(sku, 2, "10.00")]
 
-    expect_status(shop.update_product(sku, price="12.50"), 200)
+    expect_status(shop.update_product(sku, price="5000.00"), 200)
 
     assert shop.order(order["id"]) == order
+    # At the new price, 3 units would be 13500.00 after discount, over O5's limit: the limit
+    # too is checked at the line's own price.
     amended = body_of(shop.set_line(order["id"], sku, 3), 200)
     assert amended["lines"] == [line_of(sku, 3, "10.00")]
     assert amended["total"] == "30.00"
