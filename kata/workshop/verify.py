@@ -183,6 +183,7 @@ def copy_repository(source: Path, target: Path) -> None:
         capture_output=True,
         check=True,
     ).stdout.decode()
+    packages: set[str] = set()
     for name in filter(None, listed.split("\0")):
         origin = source / name
         if origin.is_file():  # a tracked file deleted in the working tree is not copied
@@ -190,6 +191,18 @@ def copy_repository(source: Path, target: Path) -> None:
             # A symbolic link stays one (kata/openapi.yaml names docs/openapi.yaml, which a
             # solution may change).
             shutil.copy2(origin, target / name, follow_symlinks=False)
+            if name.endswith(".py"):
+                packages.add(str(Path(name).parent))
+    for package in packages:
+        _copy_bytecode(source / package / "__pycache__", target / package / "__pycache__")
+
+
+def _copy_bytecode(origin: Path, target: Path) -> None:
+    """The compiled modules (and pytest's rewritten tests) of a folder, if any: each batch's
+    processes start without compiling them again. A cached file records its source's time and
+    size (kept by ``copy2``), so the files a solution changes are compiled afresh."""
+    if origin.is_dir() and not target.exists():
+        shutil.copytree(origin, target)
 
 
 def steps(batch: Batch, copy: Path) -> list[tuple[str, list[str]]]:

@@ -132,7 +132,11 @@ def test_the_clean_copy_holds_the_repository_s_files_and_nothing_ignored(clean_c
     assert (clean_copy / "kata" / "variants.py").is_file()
     assert (clean_copy / ".importlinter").is_file()
     assert not (clean_copy / ".venv").exists()
-    assert not list(clean_copy.rglob("__pycache__"))
+    assert not list(clean_copy.rglob("*.sqlite3"))
+    # Ignored files but one kind: the bytecode of copied modules, which their processes reuse.
+    for cache in clean_copy.rglob("__pycache__"):
+        assert list(cache.parent.glob("*.py")), cache
+        assert all(name.suffix == ".pyc" for name in cache.iterdir()), cache
 
 
 # An empty patch says the variant needs no change for that exercise: nothing to apply.
