@@ -62,7 +62,12 @@ def fresh_postgres_schema(server_url: str) -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        # Commits without waiting for the WAL to reach the disk: a test database never
+        # outlives a crash of its server, and nothing a test sees changes (each commit is
+        # visible to every other connection at once, as before; a killed *client* loses
+        # nothing). Each commit used to wait for a disk flush: half a PostgreSQL case's time.
+        options = f"-csynchronous_commit=off -csearch_path={schema}"
+        url = make_url(server_url).update_query_dict({"options": options})
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
