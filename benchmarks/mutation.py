@@ -11,6 +11,12 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python -m benchmarks.mutation transaction_script --record     # and writes its JSON
 
+On PostgreSQL only the suite's PostgreSQL cases run, and some paths run only there (a race
+lost at commit, the retry after it) while SQLite's start-up code runs only on SQLite. Keep
+a run on each (``--keep``) and read them together: a mutant killed on either is killed.
+
+    python -m benchmarks.mutation transaction_script --reread /tmp/mutation-A /tmp/mutation-B
+
 mutmut runs in a temporary copy of the repository, so its ``mutants/`` folder never lands in
 the worktree, and the suite runs in a local time zone far from UTC (``SUITE_TIME_ZONE``), so
 that a clock read without a zone shows. Equivalent mutants (no test could ever tell them
@@ -42,7 +48,7 @@ import sys
 import tempfile
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +56,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 EQUIVALENTS = REPO / "benchmarks" / "mutation-equivalents.toml"
 RESULTS = REPO / "benchmarks" / "results"
+DATABASE_MARK = "mutation-database.txt"  # in a kept scratch copy: the database it ran on
 
 # Every layer but the HTTP presentation, per variant (folders and files under kata/VARIANT/).
 BUSINESS_CODE: dict[str, tuple[str, ...]] = {
@@ -361,13 +368,10 @@ def suite_environment(database_url: str | None) -> dict[str, str]:
     return env
 
 
-def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outcome:
-    mutants = scratch / "mutants"
-    exit_codes: dict[str, int | None] = {}
-    for meta in (mutants / "kata" / variant).rglob("*.py.meta"):
-        exit_codes.update(json.loads(meta.read_text())["exit_code_by_key"])
-    stats = json.loads((mutants / "mutmut-stats.json").read_text())
-    outcome = Outcome(statuses(exit_codes, stats.get("tests_by_mangled_function_name", {})))
+def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalent]) -> Outcome:
+    """The outcome of runs kept in ``scratches`` (one per database, of the same code)."""
+    outcome = Outcome(merged([_statuses_in(scratch, variant) for scratch in scratches]))
+    scratch = scratches[0]  # the code, and so each mutant, is the same in every copy
     at_import = set()
     for path in business_files(scratch, variant):
         module = ".".join(path.relative_to(scratch).with_suffix("").parts)
@@ -388,6 +392,32 @@ def collect(scratch: Path, variant: str, equivalents: list[Equivalent]) -> Outco
             f"{relative}:{name}" for name in decorated_functions(path.read_text())
         ]
     return outcome
+
+
+def _statuses_in(scratch: Path, variant: str) -> dict[str, str]:
+    mutants = scratch / "mutants"
+    exit_codes: dict[str, int | None] = {}
+    for meta in (mutants / "kata" / variant).rglob("*.py.meta"):
+        exit_codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    stats = json.loads((mutants / "mutmut-stats.json").read_text())
+    return statuses(exit_codes, stats.get("tests_by_mangled_function_name", {}))
+
+
+# A mutant's status over runs on several databases: killed on any, it is killed (the suite
+# pins that behaviour where the path runs); else a survival on any is a gap; a mutant no run
+# reached stays not reached (SQLite's start-up code on PostgreSQL, and the other way round).
+_PRECEDENCE = (KILLED, KILLED_UNRUN, SURVIVED, TIMEOUT, OTHER, NOT_REACHED)
+
+
+def merged(runs: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """Each mutant's status over ``runs`` (mutant -> status, one per database)."""
+    result: dict[str, str] = {}
+    for run in runs:
+        for mutant, status in run.items():
+            held = result.get(mutant)
+            if held is None or _PRECEDENCE.index(status) < _PRECEDENCE.index(held):
+                result[mutant] = status
+    return result
 
 
 def _survivor(scratch: Path, mutant: str) -> Survivor:
@@ -527,12 +557,24 @@ def _run(
         scratch_copy(scratch)
         undecorate(scratch, variant)
         run_mutmut(scratch, variant, database_url, children)
-        return collect(scratch, variant, equivalents)
+        (scratch / DATABASE_MARK).write_text(_database(database_url))
+        return collect([scratch], variant, equivalents)
     finally:
         if keep:
             print(f"scratch copy kept: {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _database(database_url: str | None) -> str:
+    return "PostgreSQL" if database_url else "SQLite"
+
+
+def _marked_database(scratch: Path) -> str:
+    mark = scratch / DATABASE_MARK
+    if not mark.is_file():
+        raise SystemExit(f"{scratch}: no {DATABASE_MARK} (is it a copy kept by --keep?)")
+    return mark.read_text().strip()
 
 
 def _git(*args: str) -> str:
@@ -553,12 +595,17 @@ def main(argv: list[str] | None = None) -> None:
         "--keep", action="store_true", help="keep the scratch copy and print its path"
     )
     parser.add_argument(
-        "--reread", metavar="DIR", type=Path, help="report a kept scratch copy again, no run"
+        "--reread",
+        metavar="DIR",
+        type=Path,
+        nargs="+",
+        help="report kept scratch copies again, no run (several: runs on several databases)",
     )
     args = parser.parse_args(argv)
-    database = "PostgreSQL" if args.database_url else "SQLite"
+    database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
     if args.reread:
+        database = " and ".join(_marked_database(scratch) for scratch in args.reread)
         outcome = collect(args.reread, args.variant, equivalents)
     else:
         outcome = _run(args.variant, args.database_url, args.max_children, args.keep, equivalents)

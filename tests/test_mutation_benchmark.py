@@ -323,3 +323,42 @@ def test_the_suite_runs_on_the_chosen_database_only_and_in_a_zone_far_from_utc(
     assert "KATA_TEST_POSTGRES_URL" not in on_sqlite
     assert on_postgres["KATA_TEST_POSTGRES_URL"] == "postgresql://here/test"
     assert on_sqlite["TZ"] == on_postgres["TZ"] == mutation.SUITE_TIME_ZONE != "UTC"
+
+
+def test_runs_on_two_databases_read_together_kill_what_either_killed() -> None:
+    def mutant(n: int) -> str:
+        return f"{ORDERS}.x_cancel__mutmut_{n}"
+
+    on_sqlite = {
+        mutant(1): mutation.KILLED,  # killed on one, survived on the other: killed
+        mutant(2): mutation.SURVIVED,  # survived on one, not reached on the other: a gap
+        mutant(3): mutation.NOT_REACHED,  # reached by neither
+        mutant(4): mutation.NOT_REACHED,  # PostgreSQL only, killed there
+        mutant(5): mutation.TIMEOUT,
+    }
+    on_postgres = {
+        mutant(1): mutation.SURVIVED,
+        mutant(2): mutation.NOT_REACHED,
+        mutant(3): mutation.NOT_REACHED,
+        mutant(4): mutation.KILLED,
+        mutant(5): mutation.SURVIVED,  # a survival outranks a timeout: it is a sure gap
+    }
+
+    for runs in ([on_sqlite, on_postgres], [on_postgres, on_sqlite]):
+        assert mutation.merged(runs) == {
+            mutant(1): mutation.KILLED,
+            mutant(2): mutation.SURVIVED,
+            mutant(3): mutation.NOT_REACHED,
+            mutant(4): mutation.KILLED,
+            mutant(5): mutation.SURVIVED,
+        }
+
+
+def test_a_kept_copy_names_the_database_it_ran_on_and_a_copy_without_a_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / mutation.DATABASE_MARK).write_text("PostgreSQL\n")
+
+    assert mutation._marked_database(tmp_path) == "PostgreSQL"
+    with pytest.raises(SystemExit, match=mutation.DATABASE_MARK):
+        mutation._marked_database(tmp_path / "elsewhere")
