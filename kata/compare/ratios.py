@@ -7,10 +7,10 @@
   the floor, every other variant against transaction_script (``benchmarks/latency.py``).
 - **Contention**: placements under 16 clients on PostgreSQL (``benchmarks/contention.py``),
   too slow and too dependent on a server to run here: the last recorded run, with the commit
-  it was measured at, and "stale" for a variant whose folder changed since.
+  it was measured at, and "stale" for a variant whose code changed since.
 - **Mutation score**: how many changes to a variant's business code the shared suite notices
   (``benchmarks/mutation.py``), slower still: each variant's last recorded run, shown the same
-  way ("stale" once the variant's folder changed, which may be outside the mutated code).
+  way ("stale" once the variant's code changed, which may be outside the mutated part).
 
 The rows are shared by the terminal, Markdown and HTML reports.
 """
@@ -76,13 +76,15 @@ class Mutation:
 
 
 def folder_freshness(commit: str, folder: Path, root: Path) -> str:
-    """``current`` if ``folder`` (relative to the git work tree ``root``) holds what it held
-    at ``commit``; else why not. ``git diff`` sees only tracked files, so files git does not
-    track yet (a new module, a whole variant not yet committed) count as a change too."""
-    changed = _git(root, "diff", "--quiet", commit, "--", str(folder)).returncode
+    """``current`` if the code of ``folder`` (relative to the git work tree ``root``) is what
+    it was at ``commit``; else why not. Only Python files count: a README or a diagram
+    changes no figure. ``git diff`` sees only tracked files, so files git does not track yet
+    (a new module, a whole variant not yet committed) count as a change too."""
+    code = f":(glob){folder.as_posix()}/**/*.py"
+    changed = _git(root, "diff", "--quiet", commit, "--", code).returncode
     if changed not in (0, 1):
         return "commit not in this clone"
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", str(folder))
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", code)
     if changed == 1 or untracked.stdout.strip():
         return f"stale: {folder} changed since"
     return "current"

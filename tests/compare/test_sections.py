@@ -276,6 +276,21 @@ def test_a_file_git_does_not_track_yet_makes_the_record_stale(tmp_path: Path) ->
     assert ratios.folder_freshness(commit, folder, tmp_path) == "stale: kata/planted changed since"
 
 
+def test_an_edit_of_a_variant_s_readme_keeps_its_record_current(tmp_path: Path) -> None:
+    folder = Path("kata") / "planted"
+    (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / folder / "app.py").write_text("", encoding="utf-8")
+    (tmp_path / folder / "README.md").write_text("# Planted\n", encoding="utf-8")
+    commit = _commit_all(tmp_path)
+
+    (tmp_path / folder / "README.md").write_text("# Planted, explained\n", encoding="utf-8")
+    (tmp_path / folder / "NOTES.md").write_text("new\n", encoding="utf-8")
+    assert ratios.folder_freshness(commit, folder, tmp_path) == "current"
+
+    (tmp_path / folder / "app.py").write_text("x = 1\n", encoding="utf-8")
+    assert ratios.folder_freshness(commit, folder, tmp_path) == "stale: kata/planted changed since"
+
+
 def _commit_all(root: Path) -> str:
     """Make ``root`` a git repository holding its files in one commit; that commit's id."""
     identity = ["-c", "user.name=kata", "-c", "user.email=kata@example.invalid"]
