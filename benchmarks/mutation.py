@@ -14,6 +14,9 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
 On PostgreSQL only the suite's PostgreSQL cases run, and some paths run only there (a race
 lost at commit, the retry after it) while SQLite's start-up code runs only on SQLite. Keep
 a run on each (``--keep``) and read them together: a mutant killed on either is killed.
+Before recording, run again each mutant that only one database killed (``mutmut run NAME
+...`` in that copy, with the run's ``KATA_TEST_POSTGRES_URL`` and ``TZ``): under a full
+machine a timing-bound case has failed once on PostgreSQL for a mutant that changes nothing.
 
     python -m benchmarks.mutation transaction_script --reread /tmp/mutation-A /tmp/mutation-B
 
