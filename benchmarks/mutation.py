@@ -20,6 +20,14 @@ machine a timing-bound case has failed once on PostgreSQL for a mutant that chan
 
     python -m benchmarks.mutation transaction_script --reread /tmp/mutation-A /tmp/mutation-B
 
+A full run on each database costs twice the time where the second database only has to try
+what the first left alive. ``--recheck`` runs only the recorded run's survivors and declared
+equivalents on the database given (the variant's code must not have changed since the
+record's commit), twice, and counts killed what both passes killed; the record then names
+both databases and keeps what was rechecked under ``rechecked``:
+
+    python -m benchmarks.mutation domain_model --recheck --record --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 mutmut runs in a temporary copy of the repository, so its ``mutants/`` folder never lands in
 the worktree, and the suite runs in a local time zone far from UTC (``SUITE_TIME_ZONE``), so
 that a clock read without a zone shows. Equivalent mutants (no test could ever tell them
@@ -41,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import json
 import os
@@ -51,10 +60,11 @@ import sys
 import tempfile
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EQUIVALENTS = REPO / "benchmarks" / "mutation-equivalents.toml"
@@ -349,12 +359,23 @@ def scratch_copy(target: Path) -> None:
         shutil.copy2(source, destination, follow_symlinks=False)
 
 
-def run_mutmut(scratch: Path, variant: str, database_url: str | None, children: int) -> None:
-    with (scratch / "pyproject.toml").open("a") as pyproject:
-        pyproject.write(mutmut_config(variant, postgres=database_url is not None))
+def run_mutmut(
+    scratch: Path,
+    variant: str,
+    database_url: str | None,
+    children: int,
+    mutants: Sequence[str] = (),
+) -> None:
+    """mutmut over the variant in ``scratch``: every mutant, or only ``mutants`` (run again
+    even where the copy holds a result for them)."""
+    pyproject = scratch / "pyproject.toml"
+    config = mutmut_config(variant, postgres=database_url is not None)
+    if config not in pyproject.read_text():
+        with pyproject.open("a") as file:
+            file.write(config)
     mutmut = Path(sys.executable).with_name("mutmut")
     subprocess.run(
-        [str(mutmut), "run", "--max-children", str(children)],
+        [str(mutmut), "run", "--max-children", str(children), *mutants],
         cwd=scratch,
         env=suite_environment(database_url),
         check=True,
@@ -510,37 +531,15 @@ def imported_functions(source: str, module: str) -> dict[str, str]:
 # --- report -------------------------------------------------------------------------------------
 
 
-def report(variant: str, database: str, outcome: Outcome) -> str:
-    counts = outcome.counts()
-    score = outcome.scores()
-    lines = [f"mutation testing of {variant} ({database}), shared acceptance suite alone", ""]
-    lines += [f"  {bucket:<14}{counts[bucket]:>5}" for bucket in BUCKETS]
-    lines += [
-        f"  {'all':<14}{sum(counts.values()):>5}",
-        "",
-        f"  score: {score['killed_of_all']}% of all mutants killed, "
-        f"{score['killed_of_non_equivalent']}% of the non-equivalent ones",
-        f"  decorated, not mutated: {len(outcome.decorated)} functions "
-        f"({', '.join(name.rsplit('/', 1)[-1] for name in outcome.decorated) or 'none'})",
-    ]
-    if outcome.stale_equivalents:
-        lines.append(
-            f"  stale equivalents (not survivors now): {', '.join(outcome.stale_equivalents)}"
-        )
-    lines += ["", f"survivors ({len(outcome.survivors)}):"]
-    lines += [f"  {s.location}  {s.mutation}  [{s.mutant}]" for s in outcome.survivors]
-    return "\n".join(lines)
-
-
-def record(variant: str, database: str, outcome: Outcome) -> Path:
-    path = RESULTS / f"mutation-{variant}.json"
-    figures = {
+def figures_of(variant: str, database: str, outcome: Outcome) -> dict[str, Any]:
+    """What a record holds: the counts, the score, each survivor, and the code they were of."""
+    return {
         "benchmark": "mutation",
         "variant": variant,
         "database": database,
         "commit": _git("rev-parse", "HEAD"),
-        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "uncommitted_changes": _uncommitted_changes(),
+        "date": _now(),
         "mutated": list(BUSINESS_CODE[variant]),
         "counts": outcome.counts(),
         "score": outcome.scores(),
@@ -548,25 +547,127 @@ def record(variant: str, database: str, outcome: Outcome) -> Path:
         "stale_equivalents": outcome.stale_equivalents,
         "survivors": [vars(s) for s in outcome.survivors],
     }
+
+
+def rechecked(
+    figures: Mapping[str, Any], killed: set[str], database: str, equivalent: Sequence[str]
+) -> dict[str, Any]:
+    """A record's figures once its survivors and its ``equivalent`` mutants were run on
+    another ``database``: those in ``killed`` count killed (killed on either database, the
+    suite pins that behaviour where the path runs); a declared equivalent killed there was
+    not equivalent, and is listed stale so that the file is reviewed."""
+    counts = dict(figures["counts"])
+    survivors = [s for s in figures["survivors"] if s["mutant"] not in killed]
+    killed_survivors = len(figures["survivors"]) - len(survivors)
+    killed_equivalents = sorted(killed.intersection(equivalent))
+    counts[SURVIVED] -= killed_survivors
+    counts[EQUIVALENT] -= len(killed_equivalents)
+    counts[KILLED] += killed_survivors + len(killed_equivalents)
+    return {
+        **figures,
+        "database": f"{figures['database']} and {database}",
+        "counts": counts,
+        "score": scores(counts),
+        "stale_equivalents": [*figures["stale_equivalents"], *killed_equivalents],
+        "survivors": survivors,
+        "rechecked": {
+            "database": database,
+            "commit": _git("rev-parse", "HEAD"),
+            "uncommitted_changes": _uncommitted_changes(),
+            "date": _now(),
+            "mutants": len(figures["survivors"]) + len(equivalent),
+            "killed": sorted(killed),
+        },
+    }
+
+
+def report(figures: Mapping[str, Any]) -> str:
+    counts = figures["counts"]
+    score = figures["score"]
+    decorated = figures["decorated_not_mutated"]
+    lines = [
+        f"mutation testing of {figures['variant']} ({figures['database']}), "
+        "shared acceptance suite alone",
+        "",
+    ]
+    lines += [f"  {bucket:<14}{counts[bucket]:>5}" for bucket in BUCKETS]
+    lines += [
+        f"  {'all':<14}{sum(counts.values()):>5}",
+        "",
+        f"  score: {score['killed_of_all']}% of all mutants killed, "
+        f"{score['killed_of_non_equivalent']}% of the non-equivalent ones",
+        f"  decorated, not mutated: {len(decorated)} functions "
+        f"({', '.join(name.rsplit('/', 1)[-1] for name in decorated) or 'none'})",
+    ]
+    if figures["stale_equivalents"]:
+        lines.append(
+            f"  stale equivalents (not survivors now): {', '.join(figures['stale_equivalents'])}"
+        )
+    if rechecked := figures.get("rechecked"):
+        lines.append(
+            f"  rechecked on {rechecked['database']}: {rechecked['mutants']} mutants, "
+            f"{len(rechecked['killed'])} killed"
+        )
+    survivors = figures["survivors"]
+    lines += ["", f"survivors ({len(survivors)}):"]
+    lines += [f"  {s['location']}  {s['mutation']}  [{s['mutant']}]" for s in survivors]
+    return "\n".join(lines)
+
+
+def record(figures: Mapping[str, Any]) -> Path:
+    path = RESULTS / f"mutation-{figures['variant']}.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
     return path
 
 
-def _run(
-    variant: str, database_url: str | None, children: int, keep: bool, equivalents: list[Equivalent]
-) -> Outcome:
+def recheck(
+    variant: str, database_url: str, children: int, keep: bool, equivalents: list[Equivalent]
+) -> dict[str, Any]:
+    """The variant's record, with its survivors and equivalents run again on ``database_url``
+    (see the module's docstring): twice, so that a kill a timing-bound case made once by
+    chance does not count."""
+    figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    database = _database(database_url)
+    if database in figures["database"]:
+        raise SystemExit(f"the record of {variant} already holds a run on {database}")
+    changed = _git("diff", "--name-only", figures["commit"], "--", f"kata/{variant}").split()
+    if any(name.endswith(".py") for name in changed):
+        raise SystemExit(f"{variant} changed since {figures['commit'][:10]}: run it anew")
+    stale = set(figures["stale_equivalents"])
+    equivalent = [e.mutant for e in equivalents if e.mutant not in stale]
+    killed = {s["mutant"] for s in figures["survivors"]} | set(equivalent)
+    with _scratch(variant, keep) as scratch:
+        for _ in range(2):
+            if killed:
+                run_mutmut(scratch, variant, database_url, children, sorted(killed))
+                found = _statuses_in(scratch, variant)
+                killed = {mutant for mutant in killed if found.get(mutant) == KILLED}
+        (scratch / DATABASE_MARK).write_text(database)
+    return rechecked(figures, killed, database, equivalent)
+
+
+@contextlib.contextmanager
+def _scratch(variant: str, keep: bool) -> Iterator[Path]:
+    """A scratch copy of the worktree with the variant's decorated functions undecorated."""
     scratch = Path(tempfile.mkdtemp(prefix=f"mutation-{variant}-"))
     try:
         scratch_copy(scratch)
         undecorate(scratch, variant)
-        run_mutmut(scratch, variant, database_url, children)
-        (scratch / DATABASE_MARK).write_text(_database(database_url))
-        return collect([scratch], variant, equivalents)
+        yield scratch
     finally:
         if keep:
             print(f"scratch copy kept: {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(
+    variant: str, database_url: str | None, children: int, keep: bool, equivalents: list[Equivalent]
+) -> Outcome:
+    with _scratch(variant, keep) as scratch:
+        run_mutmut(scratch, variant, database_url, children)
+        (scratch / DATABASE_MARK).write_text(_database(database_url))
+        return collect([scratch], variant, equivalents)
 
 
 def _database(database_url: str | None) -> str:
@@ -578,6 +679,14 @@ def _marked_database(scratch: Path) -> str:
     if not mark.is_file():
         raise SystemExit(f"{scratch}: no {DATABASE_MARK} (is it a copy kept by --keep?)")
     return mark.read_text().strip()
+
+
+def _uncommitted_changes() -> bool:
+    return bool(_git("status", "--porcelain", "--untracked-files=no"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _git(*args: str) -> str:
@@ -604,17 +713,32 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         help="report kept scratch copies again, no run (several: runs on several databases)",
     )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="run only the record's survivors and equivalents, on --database-url (see above)",
+    )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
-    if args.reread:
-        database = " and ".join(_marked_database(scratch) for scratch in args.reread)
-        outcome = collect(args.reread, args.variant, equivalents)
+    if args.recheck:
+        if not args.database_url:
+            parser.error("--recheck needs --database-url (the record's run is on SQLite)")
+        figures = recheck(
+            args.variant, args.database_url, args.max_children, args.keep, equivalents
+        )
     else:
-        outcome = _run(args.variant, args.database_url, args.max_children, args.keep, equivalents)
-    print(report(args.variant, database, outcome))
+        if args.reread:
+            database = " and ".join(_marked_database(scratch) for scratch in args.reread)
+            outcome = collect(args.reread, args.variant, equivalents)
+        else:
+            outcome = _run(
+                args.variant, args.database_url, args.max_children, args.keep, equivalents
+            )
+        figures = figures_of(args.variant, database, outcome)
+    print(report(figures))
     if args.record:
-        print(f"recorded: {record(args.variant, database, outcome).relative_to(REPO)}")
+        print(f"recorded: {record(figures).relative_to(REPO)}")
 
 
 if __name__ == "__main__":

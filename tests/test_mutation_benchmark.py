@@ -362,3 +362,51 @@ def test_a_kept_copy_names_the_database_it_ran_on_and_a_copy_without_a_name_is_r
     assert mutation._marked_database(tmp_path) == "PostgreSQL"
     with pytest.raises(SystemExit, match=mutation.DATABASE_MARK):
         mutation._marked_database(tmp_path / "elsewhere")
+
+
+def _recorded(survivors: list[str]) -> dict[str, Any]:
+    counts = dict.fromkeys(mutation.BUCKETS, 0) | {
+        mutation.KILLED: 6,
+        mutation.SURVIVED: len(survivors),
+        mutation.EQUIVALENT: 2,
+    }
+    return {
+        "variant": "domain_model",
+        "database": "SQLite",
+        "counts": counts,
+        "score": mutation.scores(counts),
+        "decorated_not_mutated": [],
+        "stale_equivalents": [],
+        "survivors": [
+            {"mutant": m, "location": "x.py:1", "mutation": "a  ->  b"} for m in survivors
+        ],
+    }
+
+
+def test_a_recheck_counts_killed_what_the_other_database_killed_and_keeps_the_rest() -> None:
+    figures = _recorded(["m.lost_a_race__mutmut_1", "m.engine__mutmut_2"])
+
+    found = mutation.rechecked(
+        figures, {"m.lost_a_race__mutmut_1"}, "PostgreSQL", ["m.e__mutmut_1", "m.e__mutmut_2"]
+    )
+
+    assert found["database"] == "SQLite and PostgreSQL"
+    assert found["counts"][mutation.KILLED] == 7
+    assert found["counts"][mutation.SURVIVED] == 1
+    assert found["counts"][mutation.EQUIVALENT] == 2
+    assert [s["mutant"] for s in found["survivors"]] == ["m.engine__mutmut_2"]
+    assert found["score"] == {"killed_of_all": 70.0, "killed_of_non_equivalent": 87.5}
+    assert found["rechecked"]["mutants"] == 4
+    assert "rechecked on PostgreSQL: 4 mutants, 1 killed" in mutation.report(found)
+    assert figures["counts"][mutation.KILLED] == 6  # the record read is left as it was
+
+
+def test_a_declared_equivalent_the_other_database_kills_is_killed_and_listed_stale() -> None:
+    found = mutation.rechecked(
+        _recorded([]), {"m.e__mutmut_1"}, "PostgreSQL", ["m.e__mutmut_1", "m.e__mutmut_2"]
+    )
+
+    assert found["counts"][mutation.KILLED] == 7
+    assert found["counts"][mutation.EQUIVALENT] == 1
+    assert found["stale_equivalents"] == ["m.e__mutmut_1"]
+    assert "stale equivalents (not survivors now): m.e__mutmut_1" in mutation.report(found)
