@@ -6,6 +6,9 @@ the suite notices is *killed*; one it lets pass *survived*, and each survivor na
 no acceptance case checks closely enough. The benchmark mutates every layer of the variant but
 its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
 (``tests/acceptance --variant VARIANT``), and prints the counts, the score and each survivor.
+What the shared suite never reaches (an adapter only the variant's own wiring plugs in, a
+command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
+counted apart as "killed by own tests".
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -70,6 +73,7 @@ REPO = Path(__file__).resolve().parent.parent
 EQUIVALENTS = REPO / "benchmarks" / "mutation-equivalents.toml"
 RESULTS = REPO / "benchmarks" / "results"
 DATABASE_MARK = "mutation-database.txt"  # in a kept scratch copy: the database it ran on
+OWN_TESTS_MARK = "mutation-own-tests.txt"  # in a kept copy of the second pass: its tests
 
 # Every layer but the HTTP presentation, per variant (folders and files under kata/VARIANT/).
 BUSINESS_CODE: dict[str, tuple[str, ...]] = {
@@ -89,6 +93,23 @@ BUSINESS_CODE: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Code the shared suite never reaches is a variant's own feature, not the contract: an adapter
+# only the variant's own wiring plugs in (hexagonal's in-memory and AMQP adapters), a command
+# of its own (``kata history``). A second pass runs those mutants alone under the variant's
+# own tests; the report counts what they kill apart ("killed by own tests").
+OWN_TESTS: dict[str, tuple[str, ...]] = {
+    "transaction_script": (),
+    "domain_model": ("tests/domain_model",),
+    "aggregate": ("tests/aggregate",),
+    "hexagonal": ("tests/hexagonal",),
+    "event_sourced": (
+        "tests/event_sourced",
+        "tests/test_cli_event_log.py",
+        "tests/differential/test_event_sourced_rebuild.py",
+    ),
+    "microservices": ("tests/microservices",),
+}
+
 # What the suite needs beside kata/ in mutmut's copy (the root conftest loads tests' plugins,
 # some cases read docs/ and exercises/).
 ALSO_COPY = ["tests", "conftest.py", "docs", "benchmarks", "exercises", "pyproject.toml"]
@@ -96,7 +117,18 @@ ALSO_COPY = ["tests", "conftest.py", "docs", "benchmarks", "exercises", "pyproje
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into the report's buckets.
 KILLED, SURVIVED, NOT_REACHED, TIMEOUT = "killed", "survived", "not reached", "timeout"
 EQUIVALENT, KILLED_UNRUN, IMPORT_TIME, OTHER = "equivalent", "killed unrun", "import time", "other"
-BUCKETS = (KILLED, SURVIVED, NOT_REACHED, TIMEOUT, EQUIVALENT, KILLED_UNRUN, IMPORT_TIME, OTHER)
+KILLED_OWN = "killed by own tests"  # not reached by the shared suite, killed in the second pass
+BUCKETS = (
+    KILLED,
+    KILLED_OWN,
+    SURVIVED,
+    NOT_REACHED,
+    TIMEOUT,
+    EQUIVALENT,
+    KILLED_UNRUN,
+    IMPORT_TIME,
+    OTHER,
+)
 STATUS_BY_EXIT_CODE: dict[int | None, str] = {
     1: KILLED,
     3: KILLED,
@@ -154,12 +186,14 @@ class Outcome:
 
 
 def scores(counts: Mapping[str, int]) -> dict[str, float]:
-    """Killed over every mutant, and over the mutants that are not equivalent (percent)."""
+    """Killed over every mutant, and over the mutants that are not equivalent (percent); a
+    record made before the second pass existed has no count of it."""
     total = sum(counts.values())
     relevant = total - counts[EQUIVALENT]
+    killed = counts[KILLED] + counts.get(KILLED_OWN, 0)
     return {
-        "killed_of_all": _percent(counts[KILLED], total),
-        "killed_of_non_equivalent": _percent(counts[KILLED], relevant),
+        "killed_of_all": _percent(killed, total),
+        "killed_of_non_equivalent": _percent(killed, relevant),
     }
 
 
@@ -329,7 +363,9 @@ def business_files(root: Path, variant: str) -> list[Path]:
     return files
 
 
-def mutmut_config(variant: str, postgres: bool) -> str:
+def mutmut_config(
+    variant: str, postgres: bool, tests: Sequence[str] = ("tests/acceptance",)
+) -> str:
     pytest_args = ["--variant", variant, "-o", _UNESCAPED_IDS, "-p", "no:xdist"]
     if postgres:
         pytest_args += ["-k", "postgresql"]
@@ -341,7 +377,7 @@ def mutmut_config(variant: str, postgres: bool) -> str:
             f"only_mutate = {json.dumps(business_globs(variant))}",
             f"also_copy = {json.dumps(ALSO_COPY)}",
             f"pytest_add_cli_args = {json.dumps(pytest_args)}",
-            'pytest_add_cli_args_test_selection = ["tests/acceptance"]',
+            f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}",
             "",
         ]
     )
@@ -364,12 +400,14 @@ def run_mutmut(
     variant: str,
     database_url: str | None,
     children: int,
+    *,
     mutants: Sequence[str] = (),
+    tests: Sequence[str] = ("tests/acceptance",),
 ) -> None:
-    """mutmut over the variant in ``scratch``: every mutant, or only ``mutants`` (run again
-    even where the copy holds a result for them)."""
+    """mutmut over the variant in ``scratch`` with ``tests``: every mutant, or only ``mutants``
+    (run again even where the copy holds a result for them)."""
     pyproject = scratch / "pyproject.toml"
-    config = mutmut_config(variant, postgres=database_url is not None)
+    config = mutmut_config(variant, postgres=database_url is not None, tests=tests)
     if config not in pyproject.read_text():
         with pyproject.open("a") as file:
             file.write(config)
@@ -393,9 +431,14 @@ def suite_environment(database_url: str | None) -> dict[str, str]:
 
 
 def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalent]) -> Outcome:
-    """The outcome of runs kept in ``scratches`` (one per database, of the same code)."""
-    outcome = Outcome(merged([_statuses_in(scratch, variant) for scratch in scratches]))
-    scratch = scratches[0]  # the code, and so each mutant, is the same in every copy
+    """The outcome of runs kept in ``scratches`` (one per database, of the same code, and
+    the second passes under the variant's own tests)."""
+    own = [scratch for scratch in scratches if (scratch / OWN_TESTS_MARK).is_file()]
+    shared = [scratch for scratch in scratches if scratch not in own]
+    outcome = Outcome(merged([_statuses_in(scratch, variant) for scratch in shared]))
+    for scratch in own:
+        judged_by_own_tests(outcome.status_by_mutant, _statuses_in(scratch, variant))
+    scratch = shared[0]  # the code, and so each mutant, is the same in every copy
     at_import = set()
     for path in business_files(scratch, variant):
         module = ".".join(path.relative_to(scratch).with_suffix("").parts)
@@ -431,6 +474,14 @@ def _statuses_in(scratch: Path, variant: str) -> dict[str, str]:
 # pins that behaviour where the path runs); else a survival on any is a gap; a mutant no run
 # reached stays not reached (SQLite's start-up code on PostgreSQL, and the other way round).
 _PRECEDENCE = (KILLED, KILLED_UNRUN, SURVIVED, TIMEOUT, OTHER, NOT_REACHED)
+
+
+def judged_by_own_tests(status_by_mutant: dict[str, str], second_pass: Mapping[str, str]) -> None:
+    """The mutants the shared suite did not reach, as the variant's own tests found them."""
+    for mutant, status in status_by_mutant.items():
+        found = second_pass.get(mutant)
+        if status == NOT_REACHED and found in (KILLED, SURVIVED, TIMEOUT):
+            status_by_mutant[mutant] = KILLED_OWN if found == KILLED else found
 
 
 def merged(runs: Sequence[Mapping[str, str]]) -> dict[str, str]:
@@ -585,20 +636,22 @@ def report(figures: Mapping[str, Any]) -> str:
     counts = figures["counts"]
     score = figures["score"]
     decorated = figures["decorated_not_mutated"]
-    lines = [
-        f"mutation testing of {figures['variant']} ({figures['database']}), "
-        "shared acceptance suite alone",
-        "",
-    ]
-    lines += [f"  {bucket:<14}{counts[bucket]:>5}" for bucket in BUCKETS]
+    variant = figures["variant"]
+    lines = [f"mutation testing of {variant} ({figures['database']}), shared acceptance suite", ""]
+    lines += [f"  {bucket:<20}{counts.get(bucket, 0):>5}" for bucket in BUCKETS]
     lines += [
-        f"  {'all':<14}{sum(counts.values()):>5}",
+        f"  {'all':<20}{sum(counts.values()):>5}",
         "",
         f"  score: {score['killed_of_all']}% of all mutants killed, "
         f"{score['killed_of_non_equivalent']}% of the non-equivalent ones",
         f"  decorated, not mutated: {len(decorated)} functions "
         f"({', '.join(name.rsplit('/', 1)[-1] for name in decorated) or 'none'})",
     ]
+    if own := counts.get(KILLED_OWN, 0):
+        lines.append(
+            f"  of the killed, {own} by the variant's own tests ({', '.join(OWN_TESTS[variant])}): "
+            "code the shared suite does not reach"
+        )
     if figures["stale_equivalents"]:
         lines.append(
             f"  stale equivalents (not survivors now): {', '.join(figures['stale_equivalents'])}"
@@ -639,7 +692,7 @@ def recheck(
     with _scratch(variant, keep) as scratch:
         for _ in range(2):
             if killed:
-                run_mutmut(scratch, variant, database_url, children, sorted(killed))
+                run_mutmut(scratch, variant, database_url, children, mutants=sorted(killed))
                 found = _statuses_in(scratch, variant)
                 killed = {mutant for mutant in killed if found.get(mutant) == KILLED}
         (scratch / DATABASE_MARK).write_text(database)
@@ -667,7 +720,16 @@ def _run(
     with _scratch(variant, keep) as scratch:
         run_mutmut(scratch, variant, database_url, children)
         (scratch / DATABASE_MARK).write_text(_database(database_url))
-        return collect([scratch], variant, equivalents)
+        found = _statuses_in(scratch, variant)
+        unreached = sorted(mutant for mutant, status in found.items() if status == NOT_REACHED)
+        if not (unreached and OWN_TESTS[variant]):
+            return collect([scratch], variant, equivalents)
+        with _scratch(variant, keep) as second:
+            tests = OWN_TESTS[variant]
+            run_mutmut(second, variant, database_url, children, mutants=unreached, tests=tests)
+            (second / DATABASE_MARK).write_text(_database(database_url))
+            (second / OWN_TESTS_MARK).write_text(" ".join(tests))
+            return collect([scratch, second], variant, equivalents)
 
 
 def _database(database_url: str | None) -> str:
@@ -729,7 +791,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     else:
         if args.reread:
-            database = " and ".join(_marked_database(scratch) for scratch in args.reread)
+            marked = dict.fromkeys(_marked_database(scratch) for scratch in args.reread)
+            database = " and ".join(marked)
             outcome = collect(args.reread, args.variant, equivalents)
         else:
             outcome = _run(

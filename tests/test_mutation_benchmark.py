@@ -410,3 +410,36 @@ def test_a_declared_equivalent_the_other_database_kills_is_killed_and_listed_sta
     assert found["counts"][mutation.EQUIVALENT] == 1
     assert found["stale_equivalents"] == ["m.e__mutmut_1"]
     assert "stale equivalents (not survivors now): m.e__mutmut_1" in mutation.report(found)
+
+
+def test_the_second_pass_judges_only_what_the_shared_suite_did_not_reach() -> None:
+    found = {
+        "m.a__mutmut_1": mutation.NOT_REACHED,
+        "m.a__mutmut_2": mutation.NOT_REACHED,
+        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.b__mutmut_1": mutation.SURVIVED,
+    }
+    second_pass = {
+        "m.a__mutmut_1": mutation.KILLED,
+        "m.a__mutmut_2": mutation.SURVIVED,
+        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.b__mutmut_1": mutation.KILLED,  # the shared suite's survivor stays its gap
+    }
+
+    mutation.judged_by_own_tests(found, second_pass)
+
+    assert found == {
+        "m.a__mutmut_1": mutation.KILLED_OWN,
+        "m.a__mutmut_2": mutation.SURVIVED,
+        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.b__mutmut_1": mutation.SURVIVED,
+    }
+
+
+def test_kills_by_the_variants_own_tests_count_in_the_score_and_are_shown_apart() -> None:
+    figures = _recorded([])
+    figures["counts"][mutation.KILLED_OWN] = 2
+    figures["score"] = mutation.scores(figures["counts"])
+
+    assert figures["score"]["killed_of_all"] == 80.0
+    assert "of the killed, 2 by the variant's own tests" in mutation.report(figures)

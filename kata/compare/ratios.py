@@ -218,7 +218,9 @@ def contention_note(contention: Contention) -> str:
 MUTATION_NOTE = (
     "Mutation score of each variant's business code under the shared suite, as last recorded "
     "(too slow to run here): the share of all mutants the suite kills, and of those that "
-    "change behaviour (benchmarks/mutation-equivalents.toml lists the others). Run "
+    "change behaviour (benchmarks/mutation-equivalents.toml lists the others). Code the "
+    "shared suite never reaches (an adapter only the variant plugs in, a command of its own) "
+    "is judged by the variant's own tests. Run "
     "`python -m benchmarks.mutation VARIANT --record` to measure a variant again."
 )
 
