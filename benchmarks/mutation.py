@@ -27,7 +27,8 @@ A full run on each database costs twice the time where the second database only 
 what the first left alive. ``--recheck`` runs only the recorded run's survivors and declared
 equivalents on the database given (the variant's code must not have changed since the
 record's commit), twice, and counts killed what both passes killed; the record then names
-both databases and keeps what was rechecked under ``rechecked``:
+both databases and keeps what was rechecked under ``rechecked``. Once the survivors left are
+reviewed, ``--reclassify --record`` counts those the equivalents file now declares as such:
 
     python -m benchmarks.mutation domain_model --recheck --record --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -632,6 +633,17 @@ def rechecked(
     }
 
 
+def reclassified(figures: Mapping[str, Any], equivalent: Iterable[str]) -> dict[str, Any]:
+    """A record's figures with the survivors the equivalents file now declares equivalent
+    counted so (the file reviewed after the run; no mutant runs again)."""
+    declared = set(equivalent)
+    survivors = [s for s in figures["survivors"] if s["mutant"] not in declared]
+    counts = dict(figures["counts"])
+    counts[EQUIVALENT] += len(figures["survivors"]) - len(survivors)
+    counts[SURVIVED] = len(survivors)
+    return {**figures, "counts": counts, "score": scores(counts), "survivors": survivors}
+
+
 def report(figures: Mapping[str, Any]) -> str:
     counts = figures["counts"]
     score = figures["score"]
@@ -780,10 +792,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="run only the record's survivors and equivalents, on --database-url (see above)",
     )
+    parser.add_argument(
+        "--reclassify",
+        action="store_true",
+        help="no run: the record's survivors now declared equivalent count as equivalent",
+    )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
-    if args.recheck:
+    if args.reclassify:
+        recorded = json.loads((RESULTS / f"mutation-{args.variant}.json").read_text())
+        figures = reclassified(recorded, [e.mutant for e in equivalents])
+    elif args.recheck:
         if not args.database_url:
             parser.error("--recheck needs --database-url (the record's run is on SQLite)")
         figures = recheck(

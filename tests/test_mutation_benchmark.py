@@ -443,3 +443,14 @@ def test_kills_by_the_variants_own_tests_count_in_the_score_and_are_shown_apart(
 
     assert figures["score"]["killed_of_all"] == 80.0
     assert "of the killed, 2 by the variant's own tests" in mutation.report(figures)
+
+
+def test_a_reclassified_record_counts_the_survivors_now_declared_equivalent() -> None:
+    figures = _recorded(["m.a__mutmut_1", "m.b__mutmut_1"])
+
+    found = mutation.reclassified(figures, ["m.a__mutmut_1", "m.killed__mutmut_1"])
+
+    assert found["counts"][mutation.EQUIVALENT] == 3
+    assert found["counts"][mutation.SURVIVED] == 1
+    assert [s["mutant"] for s in found["survivors"]] == ["m.b__mutmut_1"]
+    assert found["score"] == {"killed_of_all": 60.0, "killed_of_non_equivalent": 85.7}
