@@ -8,7 +8,8 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
 (``tests/acceptance --variant VARIANT``), and prints the counts, the score and each survivor.
 What the shared suite never reaches (an adapter only the variant's own wiring plugs in, a
 command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
-counted apart as "killed by own tests".
+counted apart as "killed by own tests". ``--own-tests`` runs that pass alone for a record made
+without it (the shared suite's reach must be what it was then).
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -644,6 +645,26 @@ def reclassified(figures: Mapping[str, Any], equivalent: Iterable[str]) -> dict[
     return {**figures, "counts": counts, "score": scores(counts), "survivors": survivors}
 
 
+def judged_later(
+    figures: Mapping[str, Any], second_pass: Mapping[str, str], survivors: Sequence[Survivor]
+) -> dict[str, Any]:
+    """A record made without the second pass, with it: the mutants it ran (``second_pass``,
+    mutant -> status, each one the record counts not reached) judged by the variant's own
+    tests; ``survivors`` are those they let live."""
+    counts = dict(figures["counts"])
+    found = Counter(status for status in second_pass.values() if status != NOT_REACHED)
+    counts[NOT_REACHED] -= sum(found.values())
+    counts[KILLED_OWN] = counts.get(KILLED_OWN, 0) + found[KILLED]
+    counts[SURVIVED] += found[SURVIVED]
+    counts[TIMEOUT] += found[TIMEOUT]
+    return {
+        **figures,
+        "counts": counts,
+        "score": scores(counts),
+        "survivors": [*figures["survivors"], *map(vars, survivors)],
+    }
+
+
 def report(figures: Mapping[str, Any]) -> str:
     counts = figures["counts"]
     score = figures["score"]
@@ -685,6 +706,49 @@ def record(figures: Mapping[str, Any]) -> Path:
     return path
 
 
+def own_tests_pass(variant: str, children: int, keep: bool) -> dict[str, Any]:
+    """The second pass for the variant's record, made before the benchmark had one: the
+    mutants the shared suite does not reach are found again (mutmut's map of which tests
+    reach which function, over the shared suite), then run under the variant's own tests."""
+    figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    if KILLED_OWN in figures["counts"]:
+        raise SystemExit(f"the record of {variant} already holds the second pass")
+    _require_unchanged(variant, figures)
+    with _scratch(variant, keep) as scratch:
+        first = figures["survivors"][0]["mutant"]  # any one: the run maps the suite's reach
+        run_mutmut(scratch, variant, None, children, mutants=[first])
+        unreached = _unreached(scratch, variant)
+    if len(unreached) != figures["counts"][NOT_REACHED]:
+        raise SystemExit(
+            f"the shared suite reaches other code than when {variant} was recorded "
+            f"({len(unreached)} mutants not reached, {figures['counts'][NOT_REACHED]} then): "
+            "run it anew"
+        )
+    with _scratch(variant, keep) as second:
+        tests = OWN_TESTS[variant]
+        run_mutmut(second, variant, None, children, mutants=unreached, tests=tests)
+        found = {m: s for m, s in _statuses_in(second, variant).items() if m in unreached}
+        survivors = [_survivor(second, m) for m, s in sorted(found.items()) if s == SURVIVED]
+    return judged_later(figures, found, survivors)
+
+
+def _unreached(scratch: Path, variant: str) -> list[str]:
+    mutants = scratch / "mutants"
+    stats = json.loads((mutants / "mutmut-stats.json").read_text())
+    reached = stats.get("tests_by_mangled_function_name", {})
+    found = []
+    for meta in (mutants / "kata" / variant).rglob("*.py.meta"):
+        keys = json.loads(meta.read_text())["exit_code_by_key"]
+        found += [mutant for mutant in keys if not reached.get(function_of(mutant))]
+    return sorted(found)
+
+
+def _require_unchanged(variant: str, figures: Mapping[str, Any]) -> None:
+    changed = _git("diff", "--name-only", figures["commit"], "--", f"kata/{variant}").split()
+    if any(name.endswith(".py") for name in changed):
+        raise SystemExit(f"{variant} changed since {figures['commit'][:10]}: run it anew")
+
+
 def recheck(
     variant: str, database_url: str, children: int, keep: bool, equivalents: list[Equivalent]
 ) -> dict[str, Any]:
@@ -695,9 +759,7 @@ def recheck(
     database = _database(database_url)
     if database in figures["database"]:
         raise SystemExit(f"the record of {variant} already holds a run on {database}")
-    changed = _git("diff", "--name-only", figures["commit"], "--", f"kata/{variant}").split()
-    if any(name.endswith(".py") for name in changed):
-        raise SystemExit(f"{variant} changed since {figures['commit'][:10]}: run it anew")
+    _require_unchanged(variant, figures)
     stale = set(figures["stale_equivalents"])
     equivalent = [e.mutant for e in equivalents if e.mutant not in stale]
     killed = {s["mutant"] for s in figures["survivors"]} | set(equivalent)
@@ -797,10 +859,17 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="no run: the record's survivors now declared equivalent count as equivalent",
     )
+    parser.add_argument(
+        "--own-tests",
+        action="store_true",
+        help="the second pass alone, for a record made without it",
+    )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
-    if args.reclassify:
+    if args.own_tests:
+        figures = own_tests_pass(args.variant, args.max_children, args.keep)
+    elif args.reclassify:
         recorded = json.loads((RESULTS / f"mutation-{args.variant}.json").read_text())
         figures = reclassified(recorded, [e.mutant for e in equivalents])
     elif args.recheck:

@@ -454,3 +454,22 @@ def test_a_reclassified_record_counts_the_survivors_now_declared_equivalent() ->
     assert found["counts"][mutation.SURVIVED] == 1
     assert [s["mutant"] for s in found["survivors"]] == ["m.b__mutmut_1"]
     assert found["score"] == {"killed_of_all": 60.0, "killed_of_non_equivalent": 85.7}
+
+
+def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() -> None:
+    figures = _recorded([])
+    figures["counts"][mutation.NOT_REACHED] = 4
+    survivor = mutation.Survivor("m.cli__mutmut_2", "kata/x/cli.py:3", "a  ->  b")
+    second_pass = {
+        "m.cli__mutmut_1": mutation.KILLED,
+        "m.cli__mutmut_2": mutation.SURVIVED,
+        "m.cli__mutmut_3": mutation.NOT_REACHED,  # own tests do not reach it either
+    }
+
+    found = mutation.judged_later(figures, second_pass, [survivor])
+
+    assert found["counts"][mutation.NOT_REACHED] == 2
+    assert found["counts"][mutation.KILLED_OWN] == 1
+    assert found["counts"][mutation.SURVIVED] == 1
+    assert found["survivors"] == [vars(survivor)]
+    assert found["score"]["killed_of_all"] == 58.3
