@@ -9,7 +9,8 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
 What the shared suite never reaches (an adapter only the variant's own wiring plugs in, a
 command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
 counted apart as "killed by own tests". ``--own-tests`` runs that pass alone for a record made
-without it (the shared suite's reach must be what it was then).
+without it (the shared suite's reach must be what it was then; give ``--database-url`` for a
+record of both databases).
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -706,18 +707,25 @@ def record(figures: Mapping[str, Any]) -> Path:
     return path
 
 
-def own_tests_pass(variant: str, children: int, keep: bool) -> dict[str, Any]:
+def own_tests_pass(
+    variant: str, database_url: str | None, children: int, keep: bool
+) -> dict[str, Any]:
     """The second pass for the variant's record, made before the benchmark had one: the
     mutants the shared suite does not reach are found again (mutmut's map of which tests
-    reach which function, over the shared suite), then run under the variant's own tests."""
+    reach which function, over the shared suite: on SQLite, and on ``database_url`` too
+    for a record of both), then run under the variant's own tests."""
     figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
     if KILLED_OWN in figures["counts"]:
         raise SystemExit(f"the record of {variant} already holds the second pass")
     _require_unchanged(variant, figures)
-    with _scratch(variant, keep) as scratch:
-        first = figures["survivors"][0]["mutant"]  # any one: the run maps the suite's reach
-        run_mutmut(scratch, variant, None, children, mutants=[first])
-        unreached = _unreached(scratch, variant)
+    first = figures["survivors"][0]["mutant"]  # any one: a run maps the suite's reach
+    unreached: set[str] | None = None
+    for url in dict.fromkeys([None, database_url]):
+        with _scratch(variant, keep) as scratch:
+            run_mutmut(scratch, variant, url, children, mutants=[first])
+            found_here = set(_unreached(scratch, variant))
+            unreached = found_here if unreached is None else unreached & found_here
+    assert unreached is not None
     if len(unreached) != figures["counts"][NOT_REACHED]:
         raise SystemExit(
             f"the shared suite reaches other code than when {variant} was recorded "
@@ -726,7 +734,7 @@ def own_tests_pass(variant: str, children: int, keep: bool) -> dict[str, Any]:
         )
     with _scratch(variant, keep) as second:
         tests = OWN_TESTS[variant]
-        run_mutmut(second, variant, None, children, mutants=unreached, tests=tests)
+        run_mutmut(second, variant, None, children, mutants=sorted(unreached), tests=tests)
         found = {m: s for m, s in _statuses_in(second, variant).items() if m in unreached}
         survivors = [_survivor(second, m) for m, s in sorted(found.items()) if s == SURVIVED]
     return judged_later(figures, found, survivors)
@@ -868,7 +876,7 @@ def main(argv: list[str] | None = None) -> None:
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
     if args.own_tests:
-        figures = own_tests_pass(args.variant, args.max_children, args.keep)
+        figures = own_tests_pass(args.variant, args.database_url, args.max_children, args.keep)
     elif args.reclassify:
         recorded = json.loads((RESULTS / f"mutation-{args.variant}.json").read_text())
         figures = reclassified(recorded, [e.mutant for e in equivalents])
