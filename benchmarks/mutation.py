@@ -8,9 +8,11 @@ its HTTP presentation (``BUSINESS_CODE``), runs the shared suite alone
 (``tests/acceptance --variant VARIANT``), and prints the counts, the score and each survivor.
 What the shared suite never reaches (an adapter only the variant's own wiring plugs in, a
 command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
-counted apart as "killed by own tests". ``--own-tests`` runs that pass alone for a record made
-without it (the shared suite's reach must be what it was then; give ``--database-url`` for a
-record of both databases).
+counted apart as "killed by own tests". Code a module runs while it is imported keeps the
+original in mutmut's workers (they fork from a process that imported it): those mutants run
+again each in a fresh process (:func:`fresh_pass`). ``--own-tests`` runs the second pass
+alone for a record made without it (the shared suite's reach must be what it was then; give
+``--database-url`` for a record of both databases).
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -64,9 +66,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +81,7 @@ EQUIVALENTS = REPO / "benchmarks" / "mutation-equivalents.toml"
 RESULTS = REPO / "benchmarks" / "results"
 DATABASE_MARK = "mutation-database.txt"  # in a kept scratch copy: the database it ran on
 OWN_TESTS_MARK = "mutation-own-tests.txt"  # in a kept copy of the second pass: its tests
+FRESH_RESULTS = "mutation-fresh.json"  # in a kept copy: import-time mutants run afresh
 
 # Every layer but the HTTP presentation, per variant (folders and files under kata/VARIANT/).
 BUSINESS_CODE: dict[str, tuple[str, ...]] = {
@@ -179,6 +184,7 @@ class Outcome:
     survivors: list[Survivor] = field(default_factory=list)
     decorated: list[str] = field(default_factory=list)
     stale_equivalents: list[str] = field(default_factory=list)
+    fresh: dict[str, str] = field(default_factory=dict)  # import-time mutant -> run afresh
 
     def counts(self) -> dict[str, int]:
         found = Counter(self.status_by_mutant.values())
@@ -423,6 +429,52 @@ def run_mutmut(
     )
 
 
+def fresh_pass(
+    scratch: Path, variant: str, database_url: str | None, mutants: Sequence[str], children: int
+) -> dict[str, str]:
+    """Each mutant run in a process of its own, switched on before anything is imported.
+
+    mutmut forks its workers from a process that has imported the code, so what a module
+    builds while it is imported (a decorated use case, a prepared statement) keeps the
+    original code whatever the mutant. Here the shared suite runs in a new interpreter over
+    mutmut's copy with ``MUTANT_UNDER_TEST`` already set, stopping at its first failure:
+    a failure (or a suite that cannot even start) kills the mutant, a pass lets it survive.
+    A run without a mutant must pass first, and bounds the time each may take.
+    """
+    copy = scratch / "mutants"
+    arguments = [sys.executable, "-m", "pytest", "tests/acceptance", "-x", "-q", "-p", "no:xdist"]
+    arguments += ["--variant", variant, "-o", _UNESCAPED_IDS]
+    arguments += ["-k", "postgresql"] if database_url else []
+
+    def run(mutant: str, timeout: float | None = None) -> int | None:
+        env = suite_environment(database_url) | {
+            "MUTANT_UNDER_TEST": mutant,
+            "PYTHONPATH": str(copy),
+        }
+        try:
+            done = subprocess.run(
+                arguments, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return None
+        return done.returncode
+
+    started = time.monotonic()
+    if run("") != 0:
+        raise SystemExit(f"{copy}: the suite fails in a fresh process without any mutant")
+    bound = 3 * (time.monotonic() - started) + 30
+
+    def judged(mutant: str) -> tuple[str, str]:
+        code = run(mutant, bound)
+        status = TIMEOUT if code is None else {0: SURVIVED, 5: OTHER}.get(code, KILLED)
+        return mutant, status
+
+    with ThreadPoolExecutor(children) as pool:
+        results = dict(pool.map(judged, mutants))
+    (scratch / FRESH_RESULTS).write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    return results
+
+
 def suite_environment(database_url: str | None) -> dict[str, str]:
     """The suite's environment: this database only, and a local time zone far from UTC."""
     env = dict(os.environ)
@@ -452,6 +504,10 @@ def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalen
             for name in called_at_import(source)
         }
     mark_import_time(outcome.status_by_mutant, at_import)
+    fresh_results = scratch / FRESH_RESULTS
+    if fresh_results.is_file():
+        outcome.fresh = json.loads(fresh_results.read_text())
+        judged_afresh(outcome.status_by_mutant, outcome.fresh)
     outcome.stale_equivalents = apply_equivalents(outcome.status_by_mutant, equivalents)
     for mutant, status in sorted(outcome.status_by_mutant.items()):
         if status == SURVIVED:
@@ -477,6 +533,14 @@ def _statuses_in(scratch: Path, variant: str) -> dict[str, str]:
 # pins that behaviour where the path runs); else a survival on any is a gap; a mutant no run
 # reached stays not reached (SQLite's start-up code on PostgreSQL, and the other way round).
 _PRECEDENCE = (KILLED, KILLED_UNRUN, SURVIVED, TIMEOUT, OTHER, NOT_REACHED)
+
+
+def judged_afresh(status_by_mutant: dict[str, str], fresh: Mapping[str, str]) -> None:
+    """The import-time mutants as a fresh process with the mutant on from the start found
+    them (see :func:`fresh_pass`); one whose fresh run said nothing stays "import time"."""
+    for mutant, found in fresh.items():
+        if status_by_mutant.get(mutant) == IMPORT_TIME and found in (KILLED, SURVIVED, TIMEOUT):
+            status_by_mutant[mutant] = found
 
 
 def judged_by_own_tests(status_by_mutant: dict[str, str], second_pass: Mapping[str, str]) -> None:
@@ -544,7 +608,8 @@ def called_at_import(source: str) -> set[str]:
 
     mutmut's workers import the code once, before any mutant is switched on, so what such a
     call built (a prepared statement, a table) keeps the original code: their mutants survive
-    whatever the suite checks, and are counted apart ("import time"), not as the suite's gaps.
+    whatever the suite checks: they are counted apart ("import time") until
+    :func:`fresh_pass` runs each in a process of its own.
     """
     tree = ast.parse(source)
     defined = {node.name for node in tree.body if isinstance(node, _FUNCTION)}
@@ -600,6 +665,10 @@ def figures_of(variant: str, database: str, outcome: Outcome) -> dict[str, Any]:
         "decorated_not_mutated": outcome.decorated,
         "stale_equivalents": outcome.stale_equivalents,
         "survivors": [vars(s) for s in outcome.survivors],
+        "import_time_run_afresh": {
+            "run": len(outcome.fresh),
+            "killed": sum(status == KILLED for status in outcome.fresh.values()),
+        },
     }
 
 
@@ -681,6 +750,11 @@ def report(figures: Mapping[str, Any]) -> str:
         f"  decorated, not mutated: {len(decorated)} functions "
         f"({', '.join(name.rsplit('/', 1)[-1] for name in decorated) or 'none'})",
     ]
+    if fresh := figures.get("import_time_run_afresh"):
+        lines.append(
+            f"  import time: {fresh['run']} mutants run again in a fresh process each, "
+            f"{fresh['killed']} killed"
+        )
     if own := counts.get(KILLED_OWN, 0):
         lines.append(
             f"  of the killed, {own} by the variant's own tests ({', '.join(OWN_TESTS[variant])}): "
@@ -796,12 +870,27 @@ def _scratch(variant: str, keep: bool) -> Iterator[Path]:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def run_afresh(
+    scratch: Path,
+    variant: str,
+    database_url: str | None,
+    children: int,
+    equivalents: list[Equivalent],
+) -> None:
+    """The fresh pass over the import-time mutants of the run kept in ``scratch``."""
+    found = collect([scratch], variant, equivalents).status_by_mutant
+    at_import = sorted(mutant for mutant, status in found.items() if status == IMPORT_TIME)
+    if at_import:
+        fresh_pass(scratch, variant, database_url, at_import, children)
+
+
 def _run(
     variant: str, database_url: str | None, children: int, keep: bool, equivalents: list[Equivalent]
 ) -> Outcome:
     with _scratch(variant, keep) as scratch:
         run_mutmut(scratch, variant, database_url, children)
         (scratch / DATABASE_MARK).write_text(_database(database_url))
+        run_afresh(scratch, variant, database_url, children, equivalents)
         found = _statuses_in(scratch, variant)
         unreached = sorted(mutant for mutant, status in found.items() if status == NOT_REACHED)
         if not (unreached and OWN_TESTS[variant]):
@@ -872,6 +961,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="the second pass alone, for a record made without it",
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --reread: run the first copy's import-time mutants afresh first",
+    )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
@@ -888,6 +982,10 @@ def main(argv: list[str] | None = None) -> None:
         )
     else:
         if args.reread:
+            if args.fresh:
+                first = args.reread[0]
+                url = args.database_url if _marked_database(first) == "PostgreSQL" else None
+                run_afresh(first, args.variant, url, args.max_children, equivalents)
             marked = dict.fromkeys(_marked_database(scratch) for scratch in args.reread)
             database = " and ".join(marked)
             outcome = collect(args.reread, args.variant, equivalents)

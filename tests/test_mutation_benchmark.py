@@ -473,3 +473,33 @@ def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() ->
     assert found["counts"][mutation.SURVIVED] == 1
     assert found["survivors"] == [vars(survivor)]
     assert found["score"]["killed_of_all"] == 58.3
+
+
+def test_a_fresh_run_judges_only_the_import_time_mutants() -> None:
+    found = {
+        "m.use_case__mutmut_1": mutation.IMPORT_TIME,
+        "m.use_case__mutmut_2": mutation.IMPORT_TIME,
+        "m.use_case__mutmut_3": mutation.IMPORT_TIME,
+        "m.place__mutmut_1": mutation.SURVIVED,
+    }
+    fresh = {
+        "m.use_case__mutmut_1": mutation.KILLED,
+        "m.use_case__mutmut_2": mutation.SURVIVED,
+        "m.use_case__mutmut_3": mutation.OTHER,  # no test ran: nothing learnt
+        "m.place__mutmut_1": mutation.KILLED,  # not an import-time mutant: left as it was
+    }
+
+    mutation.judged_afresh(found, fresh)
+
+    assert found == {
+        "m.use_case__mutmut_1": mutation.KILLED,
+        "m.use_case__mutmut_2": mutation.SURVIVED,
+        "m.use_case__mutmut_3": mutation.IMPORT_TIME,
+        "m.place__mutmut_1": mutation.SURVIVED,
+    }
+
+
+def test_the_report_says_how_many_import_time_mutants_ran_afresh() -> None:
+    figures = _recorded([]) | {"import_time_run_afresh": {"run": 31, "killed": 30}}
+
+    assert "31 mutants run again in a fresh process each, 30 killed" in mutation.report(figures)
