@@ -6,7 +6,9 @@ variant whose state is no log in one line."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _serve_a_while(url: str) -> str:
-    """Register a product, then place, amend, pay and ship an order; its id."""
+def _serve_a_while(url: str, *, then_cancel: bool = False) -> str:
+    """Register a product, then place, amend, pay and ship an order (or cancel it); its id."""
     app: Flask = variants.create_app(VARIANT, url)
     try:
         client = app.test_client()
@@ -46,7 +48,8 @@ def _serve_a_while(url: str) -> str:
             "amount": "30.00",
         }
         client.post("/payment-events", json=payment)
-        client.post(f"/orders/{order_id}/shipment", json={})
+        step = "cancellation" if then_cancel else "shipment"
+        client.post(f"/orders/{order_id}/{step}", json={})
         return order_id
     finally:
         variants.close_app(app)
@@ -111,13 +114,47 @@ def test_history_shows_each_event_and_the_order_after_it_from_the_log_alone(
         ("v4", "OrderShipped"),
     ]
     assert shown[2][3] == '{"amount": "30.00", "payment_id": "p1"}'
-    states = [line.removeprefix("    order: ") for line in lines[2::2]]
-    assert '"status": "PENDING_PAYMENT"' in states[0]
-    assert '"total": "20.00"' in states[0]
-    assert '"total": "30.00"' in states[1]
-    assert '"status": "PAID"' in states[2]
-    assert '"payment_id": "p1"' in states[2]
-    assert '"status": "SHIPPED"' in states[3]
+    assert all(datetime.fromisoformat(at).tzinfo is not None for _, at, _, _ in shown)
+    placed = _state("PENDING_PAYMENT", quantity=2, total="20.00")
+    amended = placed | _state("PENDING_PAYMENT", quantity=3, total="30.00")
+    assert _states(lines) == [
+        placed,
+        amended,
+        amended | {"status": "PAID", "payment_id": "p1"},
+        amended | {"status": "SHIPPED", "payment_id": "p1"},
+    ]
+
+
+def test_history_of_a_cancelled_order_shows_its_reason_and_the_refund_due(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order_id = _serve_a_while(url, then_cancel=True)
+
+    assert cli.main(["history", VARIANT, order_id, "--database-url", url]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    paid = _state("PAID", quantity=3, total="30.00") | {"payment_id": "p1"}
+    cancelled = paid | {"status": "CANCELLED", "cancel_reason": "customer", "refund_due": True}
+    assert _states(lines)[-2:] == [paid, cancelled]
+
+
+def _state(status: str, *, quantity: int, total: str) -> dict[str, Any]:
+    """The order as the history shows it: one line of A1 at 10.00, nothing paid."""
+    return {
+        "status": status,
+        "lines": [{"sku": "A1", "quantity": quantity, "unit_price": "10.00"}],
+        "subtotal": total,
+        "discount": "0.00",
+        "total": total,
+        "payment_id": None,
+        "cancel_reason": None,
+        "refund_due": False,
+    }
+
+
+def _states(lines: list[str]) -> list[dict[str, Any]]:
+    """The order after each event, as the history's "order:" lines show it."""
+    return [json.loads(line.removeprefix("    order: ")) for line in lines[2::2]]
 
 
 def test_history_of_an_order_the_log_does_not_hold_says_so_in_one_line(
