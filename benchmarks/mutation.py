@@ -10,7 +10,8 @@ What the shared suite never reaches (an adapter only the variant's own wiring pl
 command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
 counted apart as "killed by own tests". Code a module runs while it is imported keeps the
 original in mutmut's workers (they fork from a process that imported it): those mutants run
-again each in a fresh process (:func:`fresh_pass`). ``--own-tests`` runs the second pass
+again each in a fresh process (:func:`fresh_pass`; ``--fresh`` adds it to a record made
+without it). ``--own-tests`` runs the second pass
 alone for a record made without it (the shared suite's reach must be what it was then; give
 ``--database-url`` for a record of both databases).
 
@@ -494,16 +495,7 @@ def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalen
     for scratch in own:
         judged_by_own_tests(outcome.status_by_mutant, _statuses_in(scratch, variant))
     scratch = shared[0]  # the code, and so each mutant, is the same in every copy
-    at_import = set()
-    for path in business_files(scratch, variant):
-        module = ".".join(path.relative_to(scratch).with_suffix("").parts)
-        source = path.read_text()
-        imported = imported_functions(source, module)
-        at_import |= {
-            f"{imported.get(name.removeprefix('x_'), module)}.{name}"
-            for name in called_at_import(source)
-        }
-    mark_import_time(outcome.status_by_mutant, at_import)
+    mark_import_time(outcome.status_by_mutant, import_time_functions(scratch, variant))
     fresh_results = scratch / FRESH_RESULTS
     if fresh_results.is_file():
         outcome.fresh = json.loads(fresh_results.read_text())
@@ -518,6 +510,20 @@ def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalen
             f"{relative}:{name}" for name in decorated_functions(path.read_text())
         ]
     return outcome
+
+
+def import_time_functions(scratch: Path, variant: str) -> set[str]:
+    """mutmut's names of the functions the variant's modules run while imported."""
+    at_import = set()
+    for path in business_files(scratch, variant):
+        module = ".".join(path.relative_to(scratch).with_suffix("").parts)
+        source = path.read_text()
+        imported = imported_functions(source, module)
+        at_import |= {
+            f"{imported.get(name.removeprefix('x_'), module)}.{name}"
+            for name in called_at_import(source)
+        }
+    return at_import
 
 
 def _statuses_in(scratch: Path, variant: str) -> dict[str, str]:
@@ -715,6 +721,34 @@ def reclassified(figures: Mapping[str, Any], equivalent: Iterable[str]) -> dict[
     return {**figures, "counts": counts, "score": scores(counts), "survivors": survivors}
 
 
+def judged_afresh_later(
+    figures: Mapping[str, Any], fresh: Mapping[str, str], survivors: Sequence[Survivor]
+) -> dict[str, Any]:
+    """A record's import-time mutants, judged by :func:`fresh_pass` after the record was made.
+
+    ``fresh`` holds every mutant of the functions run at import: the record's import-time
+    ones, and those of the same functions the suite killed while the run went on (a fresh
+    process kills them again: their mutation is on from the start there too). So every fresh
+    result but a kill belongs to an import-time mutant, and the rest of those were killed.
+    """
+    counts = dict(figures["counts"])
+    found = Counter(fresh.values())
+    outlived = found[SURVIVED] + found[TIMEOUT] + found[OTHER]
+    if outlived > counts[IMPORT_TIME]:
+        raise SystemExit("more import-time mutants outlived a fresh run than the record holds")
+    counts[KILLED] += counts[IMPORT_TIME] - outlived
+    counts[SURVIVED] += found[SURVIVED]
+    counts[TIMEOUT] += found[TIMEOUT]
+    counts[IMPORT_TIME] = found[OTHER]  # a run that tested nothing judged nothing
+    return {
+        **figures,
+        "counts": counts,
+        "score": scores(counts),
+        "survivors": [*figures["survivors"], *map(vars, survivors)],
+        "import_time_run_afresh": {"run": len(fresh), "killed": found[KILLED]},
+    }
+
+
 def judged_later(
     figures: Mapping[str, Any], second_pass: Mapping[str, str], survivors: Sequence[Survivor]
 ) -> dict[str, Any]:
@@ -814,15 +848,34 @@ def own_tests_pass(
     return judged_later(figures, found, survivors)
 
 
+def fresh_pass_on_record(variant: str, children: int, keep: bool) -> dict[str, Any]:
+    """The fresh pass for the variant's record, made before the benchmark had one (SQLite)."""
+    figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    if "import_time_run_afresh" in figures:
+        raise SystemExit(f"the record of {variant} already holds the fresh pass")
+    _require_unchanged(variant, figures)
+    with _scratch(variant, keep) as scratch:
+        first = figures["survivors"][0]["mutant"]  # any one: the run makes mutmut's copy
+        run_mutmut(scratch, variant, None, children, mutants=[first])
+        at_import = import_time_functions(scratch, variant)
+        mutants = [m for m in _mutants_in(scratch, variant) if function_of(m) in at_import]
+        fresh = fresh_pass(scratch, variant, None, mutants, children)
+        survivors = [_survivor(scratch, m) for m, s in sorted(fresh.items()) if s == SURVIVED]
+    return judged_afresh_later(figures, fresh, survivors)
+
+
+def _mutants_in(scratch: Path, variant: str) -> list[str]:
+    found: list[str] = []
+    for meta in (scratch / "mutants" / "kata" / variant).rglob("*.py.meta"):
+        found += json.loads(meta.read_text())["exit_code_by_key"]
+    return sorted(found)
+
+
 def _unreached(scratch: Path, variant: str) -> list[str]:
     mutants = scratch / "mutants"
     stats = json.loads((mutants / "mutmut-stats.json").read_text())
     reached = stats.get("tests_by_mangled_function_name", {})
-    found = []
-    for meta in (mutants / "kata" / variant).rglob("*.py.meta"):
-        keys = json.loads(meta.read_text())["exit_code_by_key"]
-        found += [mutant for mutant in keys if not reached.get(function_of(mutant))]
-    return sorted(found)
+    return [m for m in _mutants_in(scratch, variant) if not reached.get(function_of(m))]
 
 
 def _require_unchanged(variant: str, figures: Mapping[str, Any]) -> None:
@@ -964,12 +1017,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fresh",
         action="store_true",
-        help="with --reread: run the first copy's import-time mutants afresh first",
+        help="run import-time mutants afresh: the first copy's with --reread, else the record's",
     )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
-    if args.own_tests:
+    if args.fresh and not args.reread:
+        figures = fresh_pass_on_record(args.variant, args.max_children, args.keep)
+    elif args.own_tests:
         figures = own_tests_pass(args.variant, args.database_url, args.max_children, args.keep)
     elif args.reclassify:
         recorded = json.loads((RESULTS / f"mutation-{args.variant}.json").read_text())

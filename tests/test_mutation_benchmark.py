@@ -503,3 +503,32 @@ def test_the_report_says_how_many_import_time_mutants_ran_afresh() -> None:
     figures = _recorded([]) | {"import_time_run_afresh": {"run": 31, "killed": 30}}
 
     assert "31 mutants run again in a fresh process each, 30 killed" in mutation.report(figures)
+
+
+def test_a_later_fresh_pass_counts_killed_every_import_time_mutant_it_did_not_see_outlive() -> None:
+    figures = _recorded([])
+    figures["counts"][mutation.IMPORT_TIME] = 3
+    survivor = mutation.Survivor("m.script__mutmut_4", "kata/x/t.py:9", "a  ->  b")
+    fresh = {
+        "m.script__mutmut_1": mutation.KILLED,  # killed in the run too: a runtime kill
+        "m.script__mutmut_2": mutation.KILLED,
+        "m.script__mutmut_3": mutation.KILLED,
+        "m.script__mutmut_4": mutation.SURVIVED,
+    }
+
+    found = mutation.judged_afresh_later(figures, fresh, [survivor])
+
+    assert found["counts"][mutation.IMPORT_TIME] == 0
+    assert found["counts"][mutation.KILLED] == 8
+    assert found["counts"][mutation.SURVIVED] == 1
+    assert found["survivors"] == [vars(survivor)]
+    assert found["import_time_run_afresh"] == {"run": 4, "killed": 3}
+
+
+def test_a_later_fresh_pass_that_sees_more_outlive_than_the_record_holds_is_refused() -> None:
+    figures = _recorded([])
+    figures["counts"][mutation.IMPORT_TIME] = 1
+    fresh = {"m.a__mutmut_1": mutation.SURVIVED, "m.a__mutmut_2": mutation.TIMEOUT}
+
+    with pytest.raises(SystemExit, match="more import-time mutants outlived"):
+        mutation.judged_afresh_later(figures, fresh, [])
