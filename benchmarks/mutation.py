@@ -465,9 +465,13 @@ def fresh_pass(
         raise SystemExit(f"{copy}: the suite fails in a fresh process without any mutant")
     bound = 3 * (time.monotonic() - started) + 30
 
+    done = Counter[str]()
+
     def judged(mutant: str) -> tuple[str, str]:
         code = run(mutant, bound)
         status = TIMEOUT if code is None else {0: SURVIVED, 5: OTHER}.get(code, KILLED)
+        done[status] += 1
+        print(f"fresh: {done.total()}/{len(mutants)} {status:<9} {mutant}", file=sys.stderr)
         return mutant, status
 
     with ThreadPoolExecutor(children) as pool:
