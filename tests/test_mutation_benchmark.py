@@ -532,3 +532,16 @@ def test_a_later_fresh_pass_that_sees_more_outlive_than_the_record_holds_is_refu
 
     with pytest.raises(SystemExit, match="more import-time mutants outlived"):
         mutation.judged_afresh_later(figures, fresh, [])
+
+
+def test_import_time_survivors_a_fresh_run_on_postgresql_kills_count_killed() -> None:
+    figures = _recorded(["m.script__mutmut_2", "m.script__mutmut_9"])
+    figures["import_time_run_afresh"] = {"run": 10, "killed": 8}
+
+    found = mutation.killed_afresh_on(figures, {"m.script__mutmut_9"})
+
+    assert [s["mutant"] for s in found["survivors"]] == ["m.script__mutmut_2"]
+    assert found["counts"][mutation.KILLED] == 7
+    assert "10 mutants run again in a fresh process each, 8 killed, 1 more on PostgreSQL" in (
+        mutation.report(found)
+    )
