@@ -186,6 +186,7 @@ class Outcome:
     decorated: list[str] = field(default_factory=list)
     stale_equivalents: list[str] = field(default_factory=list)
     fresh: dict[str, str] = field(default_factory=dict)  # import-time mutant -> run afresh
+    own_tests: list[str] = field(default_factory=list)  # the second pass's tests, if it ran
 
     def counts(self) -> dict[str, int]:
         found = Counter(self.status_by_mutant.values())
@@ -498,6 +499,7 @@ def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalen
     outcome = Outcome(merged([_statuses_in(scratch, variant) for scratch in shared]))
     for scratch in own:
         judged_by_own_tests(outcome.status_by_mutant, _statuses_in(scratch, variant))
+        outcome.own_tests = (scratch / OWN_TESTS_MARK).read_text().split()
     scratch = shared[0]  # the code, and so each mutant, is the same in every copy
     mark_import_time(outcome.status_by_mutant, import_time_functions(scratch, variant))
     fresh_results = scratch / FRESH_RESULTS
@@ -675,6 +677,7 @@ def figures_of(variant: str, database: str, outcome: Outcome) -> dict[str, Any]:
         "decorated_not_mutated": outcome.decorated,
         "stale_equivalents": outcome.stale_equivalents,
         "survivors": [vars(s) for s in outcome.survivors],
+        "own_tests": outcome.own_tests,
         "import_time_run_afresh": {
             "run": len(outcome.fresh),
             "killed": sum(status == KILLED for status in outcome.fresh.values()),
@@ -770,6 +773,7 @@ def judged_later(
         "counts": counts,
         "score": scores(counts),
         "survivors": [*figures["survivors"], *map(vars, survivors)],
+        "own_tests": list(OWN_TESTS[figures["variant"]]),
     }
 
 
@@ -828,7 +832,7 @@ def own_tests_pass(
     reach which function, over the shared suite: on SQLite, and on ``database_url`` too
     for a record of both), then run under the variant's own tests."""
     figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
-    if KILLED_OWN in figures["counts"]:
+    if figures.get("own_tests") or figures["counts"].get(KILLED_OWN):
         raise SystemExit(f"the record of {variant} already holds the second pass")
     _require_unchanged(variant, figures)
     first = figures["survivors"][0]["mutant"]  # any one: a run maps the suite's reach
