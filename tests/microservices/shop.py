@@ -223,4 +223,5 @@ def assert_unavailable(answer: Any) -> None:
     body = answer.get_json()
     assert answer.status_code == 503, body
     assert body["type"] == "urn:kata:problem:service-unavailable", body
+    assert isinstance(body["detail"], str), body  # all four members always present
     assert answer.headers["Retry-After"].isdigit(), answer.headers

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from kata.microservices.ordering.adapters.sql.tables import sagas
-from kata.microservices.ordering.application.recovery import RecoveryWorker, recover
+from kata.microservices.ordering.application import recovery
+from kata.microservices.ordering.application.recovery import LEASE, RecoveryWorker, recover
+from kata.microservices.ordering.application.sagas import Services
 from tests.microservices.shop import Crash, Shop, assert_unavailable, open_shop
 from tests.microservices.test_saga_faults import (
     CHANGES,
@@ -174,6 +176,36 @@ def test_the_recovery_worker_compensates_at_start(database_url: str) -> None:
         assert shop.sagas() == []
 
 
+def test_the_recovery_worker_runs_a_round_every_few_seconds(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its first round the worker runs one every ``every_seconds``: a saga left half-done
+    while the process runs is compensated too, not only those found at start."""
+    with open_shop(database_url) as shop:
+        rounds = threading.Semaphore(0)
+
+        def counted(services: Services, older_than: timedelta = LEASE) -> int:
+            done = recover(services, older_than)
+            rounds.release()
+            return done
+
+        monkeypatch.setattr(recovery, "recover", counted)
+        worker = RecoveryWorker(shop.services, every_seconds=0.01)
+        worker.start()
+        try:
+            assert rounds.acquire(timeout=30)  # the round at start, before any saga
+            before = _crash_after_the_hold(shop, "set-line")
+            compensated = threading.Event()
+            shop.inventory.meanwhile["undo"] = compensated.set
+            _age_the_log(database_url)
+            assert compensated.wait(10)
+        finally:
+            worker.stop(timeout=30)
+
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+
+
 def test_a_request_whose_saga_recovery_took_is_answered_503(database_url: str) -> None:
     """A request so slow that recovery compensated its saga meanwhile (another process, the
     lease passed): its step 3 finds the saga gone, so it saves nothing and says 503; the
@@ -252,5 +284,46 @@ def test_a_cancellation_left_half_done_is_completed_when_it_cannot_be_undone(
         recover(shop.services, older_than=NOW)
 
         assert shop.order(order["id"])["status"] == "CANCELLED"
+        shop.assert_conserved()
+        assert shop.sagas() == []
+
+
+# Each change that gives units back (from an order of 4 FAULT-A and 1 FAULT-B): the status,
+# cancel reason and lines the order shows once it is made.
+GIVING_BACK: dict[str, tuple[str, str | None, dict[str, int]]] = {
+    "payment-failed": ("CANCELLED", "payment-failed", {"FAULT-A": 4, "FAULT-B": 1}),
+    "remove-line": ("PENDING_PAYMENT", None, {"FAULT-B": 1}),
+    "set-line": ("PENDING_PAYMENT", None, {"FAULT-A": 1, "FAULT-B": 1}),
+}
+
+
+def _give_back(shop: Shop, change_name: str, order: dict[str, Any]) -> None:
+    if change_name == "payment-failed":
+        event = {"payment_id": "pay-1", "order_id": order["id"], "outcome": "failed"}
+        shop.client.post("/payment-events", json={**event, "amount": order["total"]})
+    elif change_name == "remove-line":
+        shop.client.delete(f"/orders/{order['id']}/lines/FAULT-A")
+    else:
+        shop.client.put(f"/orders/{order['id']}/lines/FAULT-A", json={"quantity": 1})
+
+
+@pytest.mark.parametrize("change_name", GIVING_BACK)
+def test_a_change_left_half_done_is_completed_when_it_cannot_be_undone(
+    database_url: str, change_name: str
+) -> None:
+    """As for a cancellation: the process dies once inventory has given the units back, they
+    are sold before recovery runs, so recovery makes the change with the saga's ``redo``."""
+    with open_shop(database_url) as shop:
+        order = shop.place({"FAULT-A": 4, "FAULT-B": 1})
+        shop.inventory.fail("hold", "crash", times=1)
+        with pytest.raises(Crash):
+            _give_back(shop, change_name, order)
+        shop.place({"FAULT-A": shop.stock()["FAULT-A"]}, customer="quick")
+
+        recover(shop.services, older_than=NOW)
+
+        after = shop.order(order["id"])
+        lines = {line["sku"]: line["quantity"] for line in after["lines"]}
+        assert (after["status"], after["cancel_reason"], lines) == GIVING_BACK[change_name]
         shop.assert_conserved()
         assert shop.sagas() == []
