@@ -692,20 +692,17 @@ def rechecked(
     another ``database``: those in ``killed`` count killed (killed on either database, the
     suite pins that behaviour where the path runs); a declared equivalent killed there was
     not equivalent, and is listed stale so that the file is reviewed."""
-    counts = dict(figures["counts"])
-    survivors = [s for s in figures["survivors"] if s["mutant"] not in killed]
-    killed_survivors = len(figures["survivors"]) - len(survivors)
+    moved = _survivors_moved(figures, killed, KILLED)
+    counts = dict(moved["counts"])
     killed_equivalents = sorted(killed.intersection(equivalent))
-    counts[SURVIVED] -= killed_survivors
     counts[EQUIVALENT] -= len(killed_equivalents)
-    counts[KILLED] += killed_survivors + len(killed_equivalents)
+    counts[KILLED] += len(killed_equivalents)
     return {
-        **figures,
+        **moved,
         "database": f"{figures['database']} and {database}",
         "counts": counts,
         "score": scores(counts),
         "stale_equivalents": [*figures["stale_equivalents"], *killed_equivalents],
-        "survivors": survivors,
         "rechecked": {
             "database": database,
             "commit": _git("rev-parse", "HEAD"),
@@ -720,10 +717,14 @@ def rechecked(
 def reclassified(figures: Mapping[str, Any], equivalent: Iterable[str]) -> dict[str, Any]:
     """A record's figures with the survivors the equivalents file now declares equivalent
     counted so (the file reviewed after the run; no mutant runs again)."""
-    declared = set(equivalent)
-    survivors = [s for s in figures["survivors"] if s["mutant"] not in declared]
+    return _survivors_moved(figures, set(equivalent), EQUIVALENT)
+
+
+def _survivors_moved(figures: Mapping[str, Any], mutants: set[str], bucket: str) -> dict[str, Any]:
+    """A record's figures with its survivors named in ``mutants`` counted in ``bucket``."""
+    survivors = [s for s in figures["survivors"] if s["mutant"] not in mutants]
     counts = dict(figures["counts"])
-    counts[EQUIVALENT] += len(figures["survivors"]) - len(survivors)
+    counts[bucket] += len(figures["survivors"]) - len(survivors)
     counts[SURVIVED] = len(survivors)
     return {**figures, "counts": counts, "score": scores(counts), "survivors": survivors}
 
@@ -886,19 +887,10 @@ def fresh_pass_on_record(
 def killed_afresh_on(figures: Mapping[str, Any], killed: set[str]) -> dict[str, Any]:
     """A record's import-time survivors of the fresh pass on SQLite, ``killed`` by a fresh
     pass on PostgreSQL."""
-    counts = dict(figures["counts"])
-    survivors = [s for s in figures["survivors"] if s["mutant"] not in killed]
-    counts[KILLED] += len(figures["survivors"]) - len(survivors)
-    counts[SURVIVED] = len(survivors)
+    moved = _survivors_moved(figures, killed, KILLED)
     fresh = dict(figures["import_time_run_afresh"])
-    fresh["killed_on_postgresql"] = len(figures["survivors"]) - len(survivors)
-    return {
-        **figures,
-        "counts": counts,
-        "score": scores(counts),
-        "survivors": survivors,
-        "import_time_run_afresh": fresh,
-    }
+    fresh["killed_on_postgresql"] = len(figures["survivors"]) - len(moved["survivors"])
+    return {**moved, "import_time_run_afresh": fresh}
 
 
 def _mutants_in(scratch: Path, variant: str) -> list[str]:
