@@ -151,6 +151,21 @@ def test_racing_placements_never_sell_more_than_the_stock(shop: Shop) -> None:
     assert sorted(i for i in placed_events if i in placed) == sorted(placed)
 
 
+@pytest.mark.rule("concurrency", "P2")
+def test_racing_registrations_of_one_sku_register_it_once(shop: Shop) -> None:
+    """Rivals that all find the SKU free: one registers it, the others are duplicates (or
+    conflicts); the loser of a race at the insert is never a 500."""
+    for _ in range(3):
+        sku = shop.new_sku()
+
+        replies = run_together([partial(shop.register_product, sku, stock=7)] * 8)
+
+        for reply in replies:
+            assert outcome(reply) in {(201, None), (409, "duplicate-sku"), CONFLICT}, str(reply)
+        assert [reply.status for reply in replies].count(201) == 1
+        assert shop.product(sku)["stock"] == 7
+
+
 @pytest.mark.rule("concurrency", "O12", "events")
 def test_racing_requests_with_one_idempotency_key_place_at_most_one_order(shop: Shop) -> None:
     for _ in range(3):
