@@ -799,6 +799,10 @@ def report(figures: Mapping[str, Any]) -> str:
             f"  import time: {fresh['run']} mutants run again in a fresh process each, "
             f"{fresh['killed']} killed" + (f", {more} more on PostgreSQL" if more else "")
         )
+    if again := figures.get("survivors_run_afresh"):
+        lines.append(
+            f"  survivors run again in a fresh process under the whole suite: {again} killed"
+        )
     if own := counts.get(KILLED_OWN, 0):
         lines.append(
             f"  of the killed, {own} by the variant's own tests ({', '.join(OWN_TESTS[variant])}): "
@@ -881,6 +885,27 @@ def fresh_pass_on_record(
         if database_url and outlived:
             again = fresh_pass(scratch, variant, database_url, outlived, children)
             figures = killed_afresh_on(figures, {m for m, s in again.items() if s == KILLED})
+    return figures
+
+
+def survivors_run_afresh(
+    variant: str, database_url: str | None, children: int, keep: bool
+) -> dict[str, Any]:
+    """The record's survivors, each run afresh under the whole suite (SQLite, then what
+    outlived it on ``database_url``): mutmut runs a mutant under the tests that reached its
+    function in its map, and a function called while a session-wide fixture starts the app
+    (``create_app``, the engine, the schema) is mapped to the one test that started it."""
+    figures: dict[str, Any] = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    _require_unchanged(variant, figures)
+    with _scratch(variant, keep) as scratch:
+        first = figures["survivors"][0]["mutant"]  # any one: the run makes mutmut's copy
+        run_mutmut(scratch, variant, None, children, mutants=[first])
+        for url in dict.fromkeys([None, database_url]):
+            survivors = {s["mutant"] for s in figures["survivors"]}
+            found = fresh_pass(scratch, variant, url, sorted(survivors), children)
+            killed = {mutant for mutant, status in found.items() if status == KILLED}
+            figures = _survivors_moved(figures, killed, KILLED)
+            figures["survivors_run_afresh"] = figures.get("survivors_run_afresh", 0) + len(killed)
     return figures
 
 
@@ -1048,10 +1073,19 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="run import-time mutants afresh: the first copy's with --reread, else the record's",
     )
+    parser.add_argument(
+        "--fresh-survivors",
+        action="store_true",
+        help="run the record's survivors afresh under the whole suite (see survivors_run_afresh)",
+    )
     args = parser.parse_args(argv)
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
-    if args.fresh and not args.reread:
+    if args.fresh_survivors:
+        figures = survivors_run_afresh(
+            args.variant, args.database_url, args.max_children, args.keep
+        )
+    elif args.fresh and not args.reread:
         figures = fresh_pass_on_record(
             args.variant, args.database_url, args.max_children, args.keep
         )

@@ -545,3 +545,9 @@ def test_import_time_survivors_a_fresh_run_on_postgresql_kills_count_killed() ->
     assert "10 mutants run again in a fresh process each, 8 killed, 1 more on PostgreSQL" in (
         mutation.report(found)
     )
+
+
+def test_the_report_says_how_many_survivors_a_fresh_run_of_the_whole_suite_killed() -> None:
+    figures = _recorded(["m.a__mutmut_1"]) | {"survivors_run_afresh": 4}
+
+    assert "under the whole suite: 4 killed" in mutation.report(figures)
