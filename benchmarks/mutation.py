@@ -10,10 +10,14 @@ What the shared suite never reaches (an adapter only the variant's own wiring pl
 command of its own) then runs in a second pass under the variant's own tests (``OWN_TESTS``),
 counted apart as "killed by own tests". Code a module runs while it is imported keeps the
 original in mutmut's workers (they fork from a process that imported it): those mutants run
-again each in a fresh process (:func:`fresh_pass`; ``--fresh`` adds it to a record made
-without it). ``--own-tests`` runs the second pass
-alone for a record made without it (the shared suite's reach must be what it was then; give
-``--database-url`` for a record of both databases).
+again, each in a fresh process under the whole suite (:func:`fresh_pass`).
+
+A record made without a pass gets it later, without a full run (each refuses if the variant's
+code changed since the record's commit): ``--own-tests`` the second pass (the suite's reach
+must be what it was then; give ``--database-url`` for a record of both databases),
+``--fresh`` the fresh pass (on PostgreSQL too with ``--database-url``), ``--fresh-survivors``
+a fresh run of each survivor under the whole suite (a function called while a session fixture
+starts the app is mapped by mutmut to that one test).
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
