@@ -502,14 +502,17 @@ def collect(scratches: Sequence[Path], variant: str, equivalents: list[Equivalen
     shared = [scratch for scratch in scratches if scratch not in own]
     outcome = Outcome(merged([_statuses_in(scratch, variant) for scratch in shared]))
     for scratch in own:
-        judged_by_own_tests(outcome.status_by_mutant, _statuses_in(scratch, variant))
+        second_pass = _statuses_in(scratch, variant)
+        judged_again(
+            outcome.status_by_mutant, second_pass, judged=NOT_REACHED, killed_as=KILLED_OWN
+        )
         outcome.own_tests = (scratch / OWN_TESTS_MARK).read_text().split()
     scratch = shared[0]  # the code, and so each mutant, is the same in every copy
     mark_import_time(outcome.status_by_mutant, import_time_functions(scratch, variant))
     fresh_results = scratch / FRESH_RESULTS
     if fresh_results.is_file():
         outcome.fresh = json.loads(fresh_results.read_text())
-        judged_afresh(outcome.status_by_mutant, outcome.fresh)
+        judged_again(outcome.status_by_mutant, outcome.fresh, judged=IMPORT_TIME, killed_as=KILLED)
     outcome.stale_equivalents = apply_equivalents(outcome.status_by_mutant, equivalents)
     for mutant, status in sorted(outcome.status_by_mutant.items()):
         if status == SURVIVED:
@@ -551,20 +554,16 @@ def _statuses_in(scratch: Path, variant: str) -> dict[str, str]:
 _PRECEDENCE = (KILLED, KILLED_UNRUN, SURVIVED, TIMEOUT, OTHER, NOT_REACHED)
 
 
-def judged_afresh(status_by_mutant: dict[str, str], fresh: Mapping[str, str]) -> None:
-    """The import-time mutants as a fresh process with the mutant on from the start found
-    them (see :func:`fresh_pass`); one whose fresh run said nothing stays "import time"."""
-    for mutant, found in fresh.items():
-        if status_by_mutant.get(mutant) == IMPORT_TIME and found in (KILLED, SURVIVED, TIMEOUT):
-            status_by_mutant[mutant] = found
-
-
-def judged_by_own_tests(status_by_mutant: dict[str, str], second_pass: Mapping[str, str]) -> None:
-    """The mutants the shared suite did not reach, as the variant's own tests found them."""
-    for mutant, status in status_by_mutant.items():
-        found = second_pass.get(mutant)
-        if status == NOT_REACHED and found in (KILLED, SURVIVED, TIMEOUT):
-            status_by_mutant[mutant] = KILLED_OWN if found == KILLED else found
+def judged_again(
+    status_by_mutant: dict[str, str], later: Mapping[str, str], *, judged: str, killed_as: str
+) -> None:
+    """The mutants in bucket ``judged`` as a later pass found them, a kill counted as
+    ``killed_as``: the import-time ones run afresh (:func:`fresh_pass`, killed), those the
+    shared suite did not reach run under the variant's own tests (killed by own tests). A
+    mutant the later pass said nothing of stays where it was."""
+    for mutant, found in later.items():
+        if status_by_mutant.get(mutant) == judged and found in (KILLED, SURVIVED, TIMEOUT):
+            status_by_mutant[mutant] = killed_as if found == KILLED else found
 
 
 def merged(runs: Sequence[Mapping[str, str]]) -> dict[str, str]:

@@ -412,26 +412,33 @@ def test_a_declared_equivalent_the_other_database_kills_is_killed_and_listed_sta
     assert "stale equivalents (not survivors now): m.e__mutmut_1" in mutation.report(found)
 
 
-def test_the_second_pass_judges_only_what_the_shared_suite_did_not_reach() -> None:
+@pytest.mark.parametrize(
+    ("judged", "killed_as"),
+    [
+        (mutation.NOT_REACHED, mutation.KILLED_OWN),  # the second pass, under own tests
+        (mutation.IMPORT_TIME, mutation.KILLED),  # the fresh pass
+    ],
+)
+def test_a_later_pass_judges_only_the_mutants_of_its_bucket(judged: str, killed_as: str) -> None:
     found = {
-        "m.a__mutmut_1": mutation.NOT_REACHED,
-        "m.a__mutmut_2": mutation.NOT_REACHED,
-        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.a__mutmut_1": judged,
+        "m.a__mutmut_2": judged,
+        "m.a__mutmut_3": judged,
         "m.b__mutmut_1": mutation.SURVIVED,
     }
-    second_pass = {
+    later = {
         "m.a__mutmut_1": mutation.KILLED,
         "m.a__mutmut_2": mutation.SURVIVED,
-        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.a__mutmut_3": mutation.OTHER,  # no test ran: nothing learnt
         "m.b__mutmut_1": mutation.KILLED,  # the shared suite's survivor stays its gap
     }
 
-    mutation.judged_by_own_tests(found, second_pass)
+    mutation.judged_again(found, later, judged=judged, killed_as=killed_as)
 
     assert found == {
-        "m.a__mutmut_1": mutation.KILLED_OWN,
+        "m.a__mutmut_1": killed_as,
         "m.a__mutmut_2": mutation.SURVIVED,
-        "m.a__mutmut_3": mutation.NOT_REACHED,
+        "m.a__mutmut_3": judged,
         "m.b__mutmut_1": mutation.SURVIVED,
     }
 
@@ -473,30 +480,6 @@ def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() ->
     assert found["counts"][mutation.SURVIVED] == 1
     assert found["survivors"] == [vars(survivor)]
     assert found["score"]["killed_of_all"] == 58.3
-
-
-def test_a_fresh_run_judges_only_the_import_time_mutants() -> None:
-    found = {
-        "m.use_case__mutmut_1": mutation.IMPORT_TIME,
-        "m.use_case__mutmut_2": mutation.IMPORT_TIME,
-        "m.use_case__mutmut_3": mutation.IMPORT_TIME,
-        "m.place__mutmut_1": mutation.SURVIVED,
-    }
-    fresh = {
-        "m.use_case__mutmut_1": mutation.KILLED,
-        "m.use_case__mutmut_2": mutation.SURVIVED,
-        "m.use_case__mutmut_3": mutation.OTHER,  # no test ran: nothing learnt
-        "m.place__mutmut_1": mutation.KILLED,  # not an import-time mutant: left as it was
-    }
-
-    mutation.judged_afresh(found, fresh)
-
-    assert found == {
-        "m.use_case__mutmut_1": mutation.KILLED,
-        "m.use_case__mutmut_2": mutation.SURVIVED,
-        "m.use_case__mutmut_3": mutation.IMPORT_TIME,
-        "m.place__mutmut_1": mutation.SURVIVED,
-    }
 
 
 def test_the_report_says_how_many_import_time_mutants_ran_afresh() -> None:
