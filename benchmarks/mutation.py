@@ -381,9 +381,7 @@ def business_files(root: Path, variant: str) -> list[Path]:
 def mutmut_config(
     variant: str, postgres: bool, tests: Sequence[str] = ("tests/acceptance",)
 ) -> str:
-    pytest_args = ["--variant", variant, "-o", _UNESCAPED_IDS, "-p", "no:xdist"]
-    if postgres:
-        pytest_args += ["-k", "postgresql"]
+    pytest_args = suite_options(variant, postgres)
     return "\n".join(
         [
             "",
@@ -396,6 +394,12 @@ def mutmut_config(
             "",
         ]
     )
+
+
+def suite_options(variant: str, postgres: bool) -> list[str]:
+    """pytest's options for the suite of one variant, on PostgreSQL's cases alone or not."""
+    options = ["--variant", variant, "-o", _UNESCAPED_IDS, "-p", "no:xdist"]
+    return options + (["-k", "postgresql"] if postgres else [])
 
 
 def scratch_copy(target: Path) -> None:
@@ -448,9 +452,8 @@ def fresh_pass(
     A run without a mutant must pass first, and bounds the time each may take.
     """
     copy = scratch / "mutants"
-    arguments = [sys.executable, "-m", "pytest", "tests/acceptance", "-x", "-q", "-p", "no:xdist"]
-    arguments += ["--variant", variant, "-o", _UNESCAPED_IDS]
-    arguments += ["-k", "postgresql"] if database_url else []
+    arguments = [sys.executable, "-m", "pytest", "tests/acceptance", "-x", "-q"]
+    arguments += suite_options(variant, postgres=database_url is not None)
 
     def run(mutant: str, timeout: float | None = None) -> int | None:
         env = suite_environment(database_url) | {
@@ -839,15 +842,12 @@ def own_tests_pass(
     mutants the shared suite does not reach are found again (mutmut's map of which tests
     reach which function, over the shared suite: on SQLite, and on ``database_url`` too
     for a record of both), then run under the variant's own tests."""
-    figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    figures = _current_record(variant)
     if figures.get("own_tests") or figures["counts"].get(KILLED_OWN):
         raise SystemExit(f"the record of {variant} already holds the second pass")
-    _require_unchanged(variant, figures)
-    first = figures["survivors"][0]["mutant"]  # any one: a run maps the suite's reach
     unreached: set[str] | None = None
     for url in dict.fromkeys([None, database_url]):
-        with _scratch(variant, keep) as scratch:
-            run_mutmut(scratch, variant, url, children, mutants=[first])
+        with _mutmut_copy(variant, figures, url, children, keep) as scratch:
             found_here = set(_unreached(scratch, variant))
             unreached = found_here if unreached is None else unreached & found_here
     assert unreached is not None
@@ -871,11 +871,8 @@ def fresh_pass_on_record(
     """The fresh pass for the variant's record, made before the benchmark had one: on SQLite,
     then (with ``database_url``) what outlived it on PostgreSQL too, where paths run that
     SQLite never takes (a lock taken in SKU order, the retry after a lost race)."""
-    figures: dict[str, Any] = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
-    _require_unchanged(variant, figures)
-    with _scratch(variant, keep) as scratch:
-        first = figures["survivors"][0]["mutant"]  # any one: the run makes mutmut's copy
-        run_mutmut(scratch, variant, None, children, mutants=[first])
+    figures = _current_record(variant)
+    with _mutmut_copy(variant, figures, None, children, keep) as scratch:
         at_import = import_time_functions(scratch, variant)
         if "import_time_run_afresh" not in figures:
             mutants = [m for m in _mutants_in(scratch, variant) if function_of(m) in at_import]
@@ -898,11 +895,8 @@ def survivors_run_afresh(
     outlived it on ``database_url``): mutmut runs a mutant under the tests that reached its
     function in its map, and a function called while a session-wide fixture starts the app
     (``create_app``, the engine, the schema) is mapped to the one test that started it."""
-    figures: dict[str, Any] = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
-    _require_unchanged(variant, figures)
-    with _scratch(variant, keep) as scratch:
-        first = figures["survivors"][0]["mutant"]  # any one: the run makes mutmut's copy
-        run_mutmut(scratch, variant, None, children, mutants=[first])
+    figures = _current_record(variant)
+    with _mutmut_copy(variant, figures, None, children, keep) as scratch:
         for url in dict.fromkeys([None, database_url]):
             survivors = {s["mutant"] for s in figures["survivors"]}
             found = fresh_pass(scratch, variant, url, sorted(survivors), children)
@@ -935,10 +929,32 @@ def _unreached(scratch: Path, variant: str) -> list[str]:
     return [m for m in _mutants_in(scratch, variant) if not reached.get(function_of(m))]
 
 
-def _require_unchanged(variant: str, figures: Mapping[str, Any]) -> None:
+def _recorded(variant: str) -> dict[str, Any]:
+    figures: dict[str, Any] = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    return figures
+
+
+def _current_record(variant: str) -> dict[str, Any]:
+    """The variant's record, refused if the variant's code changed since its commit (its
+    mutants would not be the ones a new copy makes)."""
+    figures = _recorded(variant)
     changed = _git("diff", "--name-only", figures["commit"], "--", f"kata/{variant}").split()
     if any(name.endswith(".py") for name in changed):
         raise SystemExit(f"{variant} changed since {figures['commit'][:10]}: run it anew")
+    return figures
+
+
+@contextlib.contextmanager
+def _mutmut_copy(
+    variant: str, figures: Mapping[str, Any], database_url: str | None, children: int, keep: bool
+) -> Iterator[Path]:
+    """A scratch copy holding mutmut's mutants and its map of which tests reach which
+    function on that database: a run of one mutant (any: the record's first survivor) makes
+    both, far cheaper than a run of all."""
+    with _scratch(variant, keep) as scratch:
+        first = figures["survivors"][0]["mutant"]
+        run_mutmut(scratch, variant, database_url, children, mutants=[first])
+        yield scratch
 
 
 def recheck(
@@ -947,11 +963,10 @@ def recheck(
     """The variant's record, with its survivors and equivalents run again on ``database_url``
     (see the module's docstring): twice, so that a kill a timing-bound case made once by
     chance does not count."""
-    figures = json.loads((RESULTS / f"mutation-{variant}.json").read_text())
+    figures = _current_record(variant)
     database = _database(database_url)
     if database in figures["database"]:
         raise SystemExit(f"the record of {variant} already holds a run on {database}")
-    _require_unchanged(variant, figures)
     stale = set(figures["stale_equivalents"])
     equivalent = [e.mutant for e in equivalents if e.mutant not in stale]
     killed = {s["mutant"] for s in figures["survivors"]} | set(equivalent)
@@ -1095,8 +1110,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.own_tests:
         figures = own_tests_pass(args.variant, args.database_url, args.max_children, args.keep)
     elif args.reclassify:
-        recorded = json.loads((RESULTS / f"mutation-{args.variant}.json").read_text())
-        figures = reclassified(recorded, [e.mutant for e in equivalents])
+        figures = reclassified(_recorded(args.variant), [e.mutant for e in equivalents])
     elif args.recheck:
         if not args.database_url:
             parser.error("--recheck needs --database-url (the record's run is on SQLite)")
