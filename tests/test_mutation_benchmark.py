@@ -452,6 +452,24 @@ def test_kills_by_the_variants_own_tests_count_in_the_score_and_are_shown_apart(
     assert "of the killed, 2 by the variant's own tests" in mutation.report(figures)
 
 
+def test_survivors_the_own_tests_kill_move_to_their_bucket_and_add_up_over_runs() -> None:
+    figures = _recorded(["m.redo__mutmut_1", "m.redo__mutmut_2", "m.log__mutmut_1"])
+    figures["counts"][mutation.KILLED_OWN] = 1  # from the second pass over unreached code
+
+    once = mutation.survivors_killed_by_own_tests(figures, {"m.redo__mutmut_1"})
+    twice = mutation.survivors_killed_by_own_tests(once, {"m.redo__mutmut_2"})
+
+    assert [s["mutant"] for s in twice["survivors"]] == ["m.log__mutmut_1"]
+    assert twice["counts"][mutation.KILLED_OWN] == 3
+    assert twice["counts"][mutation.SURVIVED] == 1
+    assert twice["score"]["killed_of_all"] == 75.0
+    assert twice["own_tests"] == list(mutation.OWN_TESTS["domain_model"])
+    assert (
+        "3 by the variant's own tests (tests/domain_model): 1 in code the shared suite "
+        "does not reach, 2 it reaches but lets live" in mutation.report(twice)
+    )
+
+
 def test_a_reclassified_record_counts_the_survivors_now_declared_equivalent() -> None:
     figures = _recorded(["m.a__mutmut_1", "m.b__mutmut_1"])
 
