@@ -14,7 +14,8 @@ again, each in a fresh process under the whole suite (:func:`fresh_pass`).
 
 A record made without a pass gets it later, without a full run (each refuses if the variant's
 code changed since the record's commit): ``--own-tests`` the second pass (the suite's reach
-must be what it was then; give ``--database-url`` for a record of both databases),
+must be what it was then; give ``--database-url`` for a record of both databases; with
+``--again`` in place of the record's, e.g. where ``KATA_TEST_AMQP_URL`` lets a broker's tests run),
 ``--fresh`` the fresh pass (on PostgreSQL too with ``--database-url``), ``--fresh-survivors``
 a fresh run of each survivor under the whole suite (a function called while a session fixture
 starts the app is mapped by mutmut to that one test), ``--own-tests --survivors`` the
@@ -843,21 +844,29 @@ def record(figures: Mapping[str, Any]) -> Path:
 
 
 def own_tests_pass(
-    variant: str, database_url: str | None, children: int, keep: bool
+    variant: str, database_url: str | None, children: int, keep: bool, *, again: bool = False
 ) -> dict[str, Any]:
-    """The second pass for the variant's record, made before the benchmark had one: the
-    mutants the shared suite does not reach are found again (mutmut's map of which tests
-    reach which function, over the shared suite: on SQLite, and on ``database_url`` too
-    for a record of both), then run under the variant's own tests."""
+    """The second pass for the variant's record, made before the benchmark had one (or
+    ``again``, in place of the one it holds: run where a broker its own tests need is
+    configured): the mutants the shared suite does not reach are found again (mutmut's map
+    of which tests reach which function, over the shared suite: on SQLite, and on
+    ``database_url`` too for a record of both), then run under the variant's own tests."""
     figures = _current_record(variant)
-    if figures.get("own_tests") or figures["counts"].get(KILLED_OWN):
-        raise SystemExit(f"the record of {variant} already holds the second pass")
+    held = bool(figures.get("own_tests") or figures["counts"].get(KILLED_OWN))
+    if held != again:
+        raise SystemExit(
+            f"the record of {variant} already holds the second pass (--again runs it anew)"
+            if held
+            else f"the record of {variant} holds no second pass to run again"
+        )
     unreached: set[str] | None = None
     for url in dict.fromkeys([None, database_url]):
         with _mutmut_copy(variant, figures, url, children, keep) as scratch:
             found_here = set(_unreached(scratch, variant))
             unreached = found_here if unreached is None else unreached & found_here
     assert unreached is not None
+    if again:
+        figures = without_second_pass(figures, unreached)
     if len(unreached) != figures["counts"][NOT_REACHED]:
         raise SystemExit(
             f"the shared suite reaches other code than when {variant} was recorded "
@@ -870,6 +879,20 @@ def own_tests_pass(
         found = {m: s for m, s in _statuses_in(second, variant).items() if m in unreached}
         survivors = [_survivor(second, m) for m, s in sorted(found.items()) if s == SURVIVED]
     return judged_later(figures, found, survivors)
+
+
+def without_second_pass(figures: Mapping[str, Any], unreached: set[str]) -> dict[str, Any]:
+    """A record as it was before its second pass judged the mutants the shared suite does not
+    reach (``unreached``): all of them not reached again. Kills of own tests among the shared
+    suite's survivors stay (:func:`own_tests_on_survivors`)."""
+    counts = dict(figures["counts"])
+    judged = [s for s in figures["survivors"] if s["mutant"] in unreached]
+    killed = counts.get(KILLED_OWN, 0) - figures.get(SURVIVORS_KILLED_BY_OWN_TESTS, 0)
+    counts[NOT_REACHED] += killed + len(judged)
+    counts[KILLED_OWN] -= killed
+    counts[SURVIVED] -= len(judged)
+    survivors = [s for s in figures["survivors"] if s["mutant"] not in unreached]
+    return {**figures, "counts": counts, "score": scores(counts), "survivors": survivors}
 
 
 def fresh_pass_on_record(
@@ -1128,6 +1151,11 @@ def main(argv: list[str] | None = None) -> None:
         help="the second pass alone, for a record made without it",
     )
     parser.add_argument(
+        "--again",
+        action="store_true",
+        help="with --own-tests: run the second pass anew (e.g. with KATA_TEST_AMQP_URL set)",
+    )
+    parser.add_argument(
         "--survivors",
         action="store_true",
         help="with --own-tests: run the record's survivors under the variant's own tests",
@@ -1158,7 +1186,9 @@ def main(argv: list[str] | None = None) -> None:
             args.variant, args.database_url, args.max_children, args.keep
         )
     elif args.own_tests:
-        figures = own_tests_pass(args.variant, args.database_url, args.max_children, args.keep)
+        figures = own_tests_pass(
+            args.variant, args.database_url, args.max_children, args.keep, again=args.again
+        )
     elif args.reclassify:
         figures = reclassified(_recorded(args.variant), [e.mutant for e in equivalents])
     elif args.recheck:

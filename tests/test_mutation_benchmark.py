@@ -470,6 +470,20 @@ def test_survivors_the_own_tests_kill_move_to_their_bucket_and_add_up_over_runs(
     )
 
 
+def test_a_second_pass_run_again_starts_from_everything_unreached_not_reached() -> None:
+    figures = _recorded(["m.suite__mutmut_1", "m.amqp__mutmut_1"])
+    figures["counts"] |= {mutation.KILLED_OWN: 5, mutation.NOT_REACHED: 3}
+    figures[mutation.SURVIVORS_KILLED_BY_OWN_TESTS] = 1  # reached by the suite: not undone
+    unreached = {f"m.amqp__mutmut_{n}" for n in range(1, 9)}  # 4 killed, 1 survivor, 3 left
+
+    found = mutation.without_second_pass(figures, unreached)
+
+    assert found["counts"][mutation.NOT_REACHED] == len(unreached)
+    assert found["counts"][mutation.KILLED_OWN] == 1
+    assert found["counts"][mutation.SURVIVED] == 1
+    assert [s["mutant"] for s in found["survivors"]] == ["m.suite__mutmut_1"]
+
+
 def test_a_reclassified_record_counts_the_survivors_now_declared_equivalent() -> None:
     figures = _recorded(["m.a__mutmut_1", "m.b__mutmut_1"])
 
