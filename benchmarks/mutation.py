@@ -18,7 +18,8 @@ must be what it was then; give ``--database-url`` for a record of both databases
 ``--again`` in place of the record's, e.g. where ``KATA_TEST_AMQP_URL`` lets a broker's tests run),
 ``--fresh`` the fresh pass (on PostgreSQL too with ``--database-url``), ``--fresh-survivors``
 a fresh run of each survivor under the whole suite (a function called while a session fixture
-starts the app is mapped by mutmut to that one test), ``--own-tests --survivors`` the
+starts the app is mapped by mutmut to that one test; with ``--server-tests`` under the tests
+that start servers, ``SERVER_TESTS``, instead), ``--own-tests --survivors`` the
 survivors under the variant's own tests (what the shared suite reaches but cannot pin without
 a fault of the variant's own: a service down, a saga half done; counted apart, see
 :func:`own_tests_on_survivors`).
@@ -91,6 +92,7 @@ RESULTS = REPO / "benchmarks" / "results"
 DATABASE_MARK = "mutation-database.txt"  # in a kept scratch copy: the database it ran on
 # In a record: how many of the killed by own tests the shared suite had reached and let live.
 SURVIVORS_KILLED_BY_OWN_TESTS = "survivors_killed_by_own_tests"
+SURVIVORS_KILLED_BY_SERVER_TESTS = "survivors_killed_by_server_tests"
 OWN_TESTS_MARK = "mutation-own-tests.txt"  # in a kept copy of the second pass: its tests
 FRESH_RESULTS = "mutation-fresh.json"  # in a kept copy: import-time mutants run afresh
 
@@ -116,6 +118,11 @@ BUSINESS_CODE: dict[str, tuple[str, ...]] = {
 # only the variant's own wiring plugs in (hexagonal's in-memory and AMQP adapters), a command
 # of its own (``kata history``). A second pass runs those mutants alone under the variant's
 # own tests; the report counts what they kill apart ("killed by own tests").
+SHARED_SUITE = ("tests/acceptance",)
+# The tests that start `kata serve` in processes of their own (a second server on the same
+# database, a server killed mid-load, start-up refusals): the only ones that reach a
+# variant's start-up and cross-process races, which the in-process suite never runs.
+SERVER_TESTS = ("tests/test_serve.py", "tests/test_faults.py")
 OWN_TESTS: dict[str, tuple[str, ...]] = {
     "transaction_script": (),
     "domain_model": ("tests/domain_model",),
@@ -402,10 +409,13 @@ def mutmut_config(
     )
 
 
-def suite_options(variant: str, postgres: bool) -> list[str]:
-    """pytest's options for the suite of one variant, on PostgreSQL's cases alone or not."""
-    options = ["--variant", variant, "-o", _UNESCAPED_IDS, "-p", "no:xdist"]
-    return options + (["-k", "postgresql"] if postgres else [])
+def suite_options(variant: str, postgres: bool, tests: Sequence[str] = SHARED_SUITE) -> list[str]:
+    """pytest's options for the suite of one variant, on PostgreSQL's cases alone or not
+    (other ``tests``, parametrized by variant, are selected by name)."""
+    options = ["-o", _UNESCAPED_IDS, "-p", "no:xdist"]
+    if tests == SHARED_SUITE:
+        return ["--variant", variant, *options, *(["-k", "postgresql"] if postgres else [])]
+    return [*options, "-k", f"{variant} and postgresql" if postgres else variant]
 
 
 def scratch_copy(target: Path) -> None:
@@ -446,7 +456,13 @@ def run_mutmut(
 
 
 def fresh_pass(
-    scratch: Path, variant: str, database_url: str | None, mutants: Sequence[str], children: int
+    scratch: Path,
+    variant: str,
+    database_url: str | None,
+    mutants: Sequence[str],
+    children: int,
+    *,
+    tests: Sequence[str] = SHARED_SUITE,
 ) -> dict[str, str]:
     """Each mutant run in a process of its own, switched on before anything is imported.
 
@@ -458,8 +474,8 @@ def fresh_pass(
     A run without a mutant must pass first, and bounds the time each may take.
     """
     copy = scratch / "mutants"
-    arguments = [sys.executable, "-m", "pytest", "tests/acceptance", "-x", "-q"]
-    arguments += suite_options(variant, postgres=database_url is not None)
+    arguments = [sys.executable, "-m", "pytest", *tests, "-x", "-q"]
+    arguments += suite_options(variant, database_url is not None, tests)
 
     def run(mutant: str, timeout: float | None = None) -> int | None:
         env = suite_environment(database_url) | {
@@ -815,6 +831,11 @@ def report(figures: Mapping[str, Any]) -> str:
         lines.append(
             f"  survivors run again in a fresh process under the whole suite: {again} killed"
         )
+    if by_servers := figures.get(SURVIVORS_KILLED_BY_SERVER_TESTS):
+        lines.append(
+            f"  survivors run again in a fresh process under the server tests "
+            f"({', '.join(SERVER_TESTS)}), twice: {by_servers} killed"
+        )
     if own := counts.get(KILLED_OWN, 0):
         reached = figures.get(SURVIVORS_KILLED_BY_OWN_TESTS, 0)
         lines.append(
@@ -919,20 +940,32 @@ def fresh_pass_on_record(
 
 
 def survivors_run_afresh(
-    variant: str, database_url: str | None, children: int, keep: bool
+    variant: str,
+    database_url: str | None,
+    children: int,
+    keep: bool,
+    *,
+    tests: Sequence[str] = SHARED_SUITE,
 ) -> dict[str, Any]:
     """The record's survivors, each run afresh under the whole suite (SQLite, then what
     outlived it on ``database_url``): mutmut runs a mutant under the tests that reached its
     function in its map, and a function called while a session-wide fixture starts the app
-    (``create_app``, the engine, the schema) is mapped to the one test that started it."""
+    (``create_app``, the engine, the schema) is mapped to the one test that started it.
+
+    With ``tests`` = ``SERVER_TESTS`` the servers those tests start run the mutant (they
+    inherit its environment); a kill must then hold in two runs, as such tests race on
+    purpose."""
     figures = _current_record(variant)
+    key = "survivors_run_afresh" if tests == SHARED_SUITE else SURVIVORS_KILLED_BY_SERVER_TESTS
     with _mutmut_copy(variant, figures, None, children, keep) as scratch:
         for url in dict.fromkeys([None, database_url]):
-            survivors = {s["mutant"] for s in figures["survivors"]}
-            found = fresh_pass(scratch, variant, url, sorted(survivors), children)
-            killed = {mutant for mutant, status in found.items() if status == KILLED}
+            killed = {s["mutant"] for s in figures["survivors"]}
+            for _ in range(1 if tests == SHARED_SUITE else 2):
+                if killed:
+                    found = fresh_pass(scratch, variant, url, sorted(killed), children, tests=tests)
+                    killed = {mutant for mutant, status in found.items() if status == KILLED}
             figures = _survivors_moved(figures, killed, KILLED)
-            figures["survivors_run_afresh"] = figures.get("survivors_run_afresh", 0) + len(killed)
+            figures[key] = figures.get(key, 0) + len(killed)
     return figures
 
 
@@ -1151,6 +1184,11 @@ def main(argv: list[str] | None = None) -> None:
         help="the second pass alone, for a record made without it",
     )
     parser.add_argument(
+        "--server-tests",
+        action="store_true",
+        help=f"with --fresh-survivors: under {' and '.join(SERVER_TESTS)} instead of the suite",
+    )
+    parser.add_argument(
         "--again",
         action="store_true",
         help="with --own-tests: run the second pass anew (e.g. with KATA_TEST_AMQP_URL set)",
@@ -1174,8 +1212,9 @@ def main(argv: list[str] | None = None) -> None:
     database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
     if args.fresh_survivors:
+        tests = SERVER_TESTS if args.server_tests else SHARED_SUITE
         figures = survivors_run_afresh(
-            args.variant, args.database_url, args.max_children, args.keep
+            args.variant, args.database_url, args.max_children, args.keep, tests=tests
         )
     elif args.fresh and not args.reread:
         figures = fresh_pass_on_record(

@@ -562,6 +562,32 @@ def test_import_time_survivors_a_fresh_run_on_postgresql_kills_count_killed() ->
     )
 
 
+@pytest.mark.parametrize(
+    ("postgres", "selected"), [(False, "aggregate"), (True, "aggregate and postgresql")]
+)
+def test_the_server_tests_are_selected_by_the_variants_name(postgres: bool, selected: str) -> None:
+    options = mutation.suite_options("aggregate", postgres, mutation.SERVER_TESTS)
+
+    assert options[options.index("-k") + 1] == selected
+    assert "--variant" not in options  # an option of the shared suite only
+
+
+def test_the_shared_suite_is_selected_by_its_variant_option() -> None:
+    options = mutation.suite_options("aggregate", True)
+
+    assert options[options.index("--variant") + 1] == "aggregate"
+    assert options[options.index("-k") + 1] == "postgresql"
+
+
+def test_the_report_says_how_many_survivors_the_server_tests_killed() -> None:
+    figures = _recorded(["m.a__mutmut_1"]) | {mutation.SURVIVORS_KILLED_BY_SERVER_TESTS: 3}
+
+    assert (
+        "under the server tests (tests/test_serve.py, tests/test_faults.py), twice: 3 killed"
+        in (mutation.report(figures))
+    )
+
+
 def test_the_report_says_how_many_survivors_a_fresh_run_of_the_whole_suite_killed() -> None:
     figures = _recorded(["m.a__mutmut_1"]) | {"survivors_run_afresh": 4}
 
