@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, insert, select, text
 
 from kata import cli, variants
 from kata.event_sourced.eventstore.tables import events
 from kata.event_sourced.projections import tables as projections
-from tests.backends import backends, fresh_database
+from tests.backends import backends, fresh_database, fresh_postgres_or_skip
 
 VARIANT = "event_sourced"
 
@@ -220,3 +220,60 @@ def test_an_unusable_url_is_refused_in_one_line(capsys: pytest.CaptureFixture[st
     said = capsys.readouterr().err.strip()
     assert said.splitlines() == [said]
     assert said.startswith(f"kata: cannot read the log of {VARIANT}: the database URL")
+
+
+def test_history_shows_the_events_in_version_order_whatever_order_their_rows_lie_in(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without ORDER BY, PostgreSQL returns rows in the order they lie in the table: not the
+    order they were appended once VACUUM has given the place of a rolled-back append (a lost
+    race's) to a later event. The history replays the stream in version order all the same."""
+    with fresh_postgres_or_skip() as url:
+        app: Flask = variants.create_app(VARIANT, url)
+        engine = create_engine(url)
+        try:
+            client = app.test_client()
+            client.post(
+                "/products", json={"sku": "A1", "name": "Widget", "price": "10.00", "stock": 5}
+            )
+            _append_then_roll_back(engine)
+            placed = client.post(
+                "/orders", json={"customer_id": "c1", "lines": [{"sku": "A1", "quantity": 2}]}
+            )
+            order_id: str = placed.get_json()["id"]
+            with engine.connect() as connection:  # VACUUM runs outside a transaction
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                autocommit.execute(text(f"VACUUM {events.name}"))
+            client.put(f"/orders/{order_id}/lines/A1", json={"quantity": 3})
+            with engine.connect() as connection:  # the amendment lies before the placement
+                stream = events.c.stream == f"order/{order_id}"
+                assert list(connection.scalars(select(events.c.version).where(stream))) == [2, 1]
+        finally:
+            engine.dispose()
+            variants.close_app(app)
+
+        assert cli.main(["history", VARIANT, order_id, "--database-url", url]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[::2] for line in lines[1::2]] == [
+        ["v1", "OrderPlaced"],
+        ["v2", "OrderAmended"],
+    ]
+
+
+def _append_then_roll_back(engine: Engine) -> None:
+    """Three events inserted by a transaction that then lost its race: rolled back."""
+    with engine.connect() as connection:
+        rows = [
+            {
+                "position": 1000 + version,
+                "stream": "order/lost",
+                "version": version,
+                "type": "OrderShipped",
+                "occurred_at": "2026-01-01T00:00:00+00:00",
+                "data": "{}",
+            }
+            for version in (1, 2, 3)
+        ]
+        connection.execute(insert(events), rows)
+        connection.rollback()

@@ -11,13 +11,19 @@ what it read: the same stale version, refused the same way.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 
-from kata.event_sourced.application.ports import Conflict
+from kata.event_sourced.application import unit
+from kata.event_sourced.application.errors import ConcurrentModification
+from kata.event_sourced.application.ports import Conflict, EventStore
 from kata.event_sourced.application.streams import SNAPSHOT_EVERY, Streams
 from kata.event_sourced.domain.events import (
     DomainEvent,
@@ -28,7 +34,7 @@ from kata.event_sourced.domain.events import (
 )
 from kata.event_sourced.domain.product import Product
 from kata.event_sourced.domain.values import Quantity, Sku
-from kata.event_sourced.eventstore.database import Database
+from kata.event_sourced.eventstore.database import Database, lost_a_race
 from kata.event_sourced.eventstore.store import SqlEventStore
 from kata.event_sourced.eventstore.tables import events, positions, snapshots
 from kata.event_sourced.projections import tables
@@ -229,3 +235,84 @@ def test_a_refused_append_leaves_no_snapshot(database: Database) -> None:
         product = Streams(store).products([Sku("SKU-A")])[Sku("SKU-A")]
     assert _snapshot_versions(database) == [SNAPSHOT_EVERY]
     assert product.stock == 100 + SNAPSHOT_EVERY - 1
+
+
+# --- what counts as a lost race, and what @command does with one --------------------------------
+
+
+def test_a_database_error_that_is_no_lost_race_comes_out_as_it_is(database: Database) -> None:
+    """Only a lost race (a rival's commit took the key or the lock first) is a ``Conflict``
+    that ``@command`` runs again; any other error of the database is no race and comes out
+    unchanged (an internal error, not a retry that ends in 409 concurrent-modification)."""
+    with database.engine.begin() as connection:  # the read side is gone: projecting fails
+        tables.metadata.drop_all(connection)
+
+    with pytest.raises(DBAPIError) as failed:
+        _commit(database, (B, 1, [RESTOCKED]))
+
+    assert not lost_a_race(failed.value)
+
+
+def test_on_sqlite_a_unit_of_work_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    """SQLite runs one writer at a time from BEGIN on (``BEGIN IMMEDIATE``), not from the
+    first write: what a unit of work reads (a product's stock, a customer's unpaid orders
+    for O6, which no stream version guards) cannot change under it before it commits."""
+    path = tmp_path / "kata.sqlite3"
+    database = _open(f"sqlite:///{path}")
+    rival = sqlite3.connect(path, timeout=0, isolation_level=None)  # asks not to wait
+    try:
+        with _store(database) as store:
+            store.read([A])
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                rival.execute("BEGIN IMMEDIATE")
+        rival.execute("BEGIN IMMEDIATE")  # and once it is over, the rival gets in
+        rival.execute("ROLLBACK")
+    finally:
+        rival.close()
+        database.close()
+
+
+def _no_busy_wait(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+
+def test_on_sqlite_a_unit_of_work_kept_from_beginning_by_a_writer_lost_a_race(
+    tmp_path: Path,
+) -> None:
+    """A rival that holds the write lock past the busy timeout (here 0 s instead of 30) keeps
+    a unit of work from beginning: a lost race (``Conflict``, run again by ``@command``)."""
+    path = tmp_path / "kata.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    event.listen(database.engine, "connect", _no_busy_wait)
+    database.create_schema(tables.metadata)
+    rival = sqlite3.connect(path, isolation_level=None)
+    try:
+        rival.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Conflict, match="database is locked"), _store(database):
+            pass
+    finally:
+        rival.close()
+        database.close()
+
+
+def test_a_command_that_loses_every_race_gives_up_with_a_concurrent_modification(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Spec section 6: a run that lost a race runs again, at most ``ATTEMPTS`` runs in all;
+    then the command is refused with 409 ``concurrent-modification``, whose problem detail
+    is a string like every problem's."""
+    monkeypatch.setattr(unit, "FIRST_PAUSE_SECONDS", 0.0)  # no pause: the races are staged
+    runs: list[Streams] = []
+
+    @unit.command
+    def always_overtaken(streams: Streams) -> None:
+        runs.append(streams)
+        raise Conflict("a rival appended first")
+
+    with pytest.raises(ConcurrentModification) as refused:
+        always_overtaken(lambda: cast("EventStore", nullcontext()))  # it never gets to use one
+
+    assert len(runs) == unit.ATTEMPTS
+    assert refused.value.code == "concurrent-modification"
+    assert isinstance(refused.value.detail, str)
+    assert refused.value.detail
