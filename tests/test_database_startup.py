@@ -1,0 +1,136 @@
+"""Each variant's database start-up, where servers that start at once meet: a new SQLite
+file's switch to WAL, tried again while another connection is switching it, and the schema
+made once on PostgreSQL, one server at a time.
+
+Every variant keeps this code in a module of its own (the variants share nothing); the same
+cases run against each, as the shared suite does over HTTP. The shared suite cannot reach
+these paths: its database is made once, by one app, before any case runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from collections.abc import Callable
+from types import ModuleType, SimpleNamespace
+
+import pytest
+from sqlalchemy import MetaData, create_engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from tests.backends import LOCK_NOT_AVAILABLE, fresh_postgres_or_skip
+
+# Each variant's database module, and how it makes its schema from a URL (then closes).
+MODULES = {
+    "transaction_script": "kata.transaction_script.data.database",
+    "domain_model": "kata.domain_model.persistence.database",
+    "aggregate": "kata.aggregate.infrastructure.database",
+    "hexagonal": "kata.hexagonal.adapters.outbound.sqlalchemy.database",
+    "event_sourced": "kata.event_sourced.eventstore.database",
+    "microservices": "kata.microservices.chassis.database",
+}
+
+
+@pytest.fixture(params=list(MODULES))
+def database(request: pytest.FixtureRequest) -> ModuleType:
+    """One variant's database module."""
+    return importlib.import_module(MODULES[request.param])
+
+
+def _make_schema(database: ModuleType) -> Callable[[str], None]:
+    def make(url: str) -> None:
+        made = (
+            database.Database(url, MetaData())
+            if database.__name__.startswith("kata.microservices")
+            else database.Database(url)
+        )
+        try:
+            made.create_schema()
+        finally:
+            made.close()
+
+    return make
+
+
+TRIES = 10  # each module's _WAL_ATTEMPTS
+
+
+class NewFile:
+    """A connection to a new SQLite file that other connections are switching to WAL: its
+    own switch is refused ``refusals`` times ("database is locked"), then done."""
+
+    def __init__(self, refusals: int, error: str = "database is locked") -> None:
+        self.refusals = refusals
+        self.error = error
+        self.tries = 0
+
+    def execute(self, sql: str) -> None:
+        assert sql == "PRAGMA journal_mode=WAL"
+        self.tries += 1
+        if self.tries <= self.refusals:
+            raise sqlite3.OperationalError(self.error)
+
+
+@pytest.fixture
+def pauses(database: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses between tries, recorded instead of waited."""
+    taken: list[float] = []
+    monkeypatch.setattr(database, "time", SimpleNamespace(sleep=taken.append))
+    return taken
+
+
+def test_a_switch_to_wal_refused_as_locked_is_tried_again_after_a_pause(
+    database: ModuleType, pauses: list[float]
+) -> None:
+    connection = NewFile(refusals=TRIES - 1)
+
+    database._use_write_ahead_log(connection)
+
+    assert connection.tries == TRIES
+    assert len(pauses) == TRIES - 1
+    assert all(pause > 0 for pause in pauses)
+
+
+def test_a_switch_to_wal_still_locked_at_the_last_try_fails_the_start(
+    database: ModuleType, pauses: list[float]
+) -> None:
+    connection = NewFile(refusals=TRIES + 5)
+
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        database._use_write_ahead_log(connection)
+
+    assert connection.tries == TRIES
+
+
+def test_a_switch_to_wal_refused_for_another_reason_fails_the_start_at_once(
+    database: ModuleType, pauses: list[float]
+) -> None:
+    connection = NewFile(refusals=1, error="disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        database._use_write_ahead_log(connection)
+
+    assert (connection.tries, pauses) == (1, [])
+
+
+def test_on_postgresql_the_schema_is_made_by_one_server_at_a_time(database: ModuleType) -> None:
+    """Servers that start at once make the schema once: each takes the schema lock first, so
+    one that comes while another holds it waits (here, told to wait at most 10 ms for a
+    lock, it gives up) instead of making the same tables beside it."""
+    make_schema = _make_schema(database)
+    with fresh_postgres_or_skip() as url:
+        rival = create_engine(url)
+        schema_lock = select(func.pg_advisory_xact_lock(database._SCHEMA_LOCK))
+        impatient = make_url(url)
+        options = f"{impatient.query.get('options', '')} -clock_timeout=10".strip()
+        impatient_url = impatient.update_query_dict({"options": options})
+        try:
+            with rival.begin() as making_the_schema:
+                making_the_schema.execute(schema_lock)
+                with pytest.raises(OperationalError) as waited:
+                    make_schema(impatient_url.render_as_string(hide_password=False))
+            assert getattr(waited.value.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+            make_schema(url)  # the lock released, it makes the schema
+        finally:
+            rival.dispose()
