@@ -123,21 +123,22 @@ SHARED_SUITE = ("tests/acceptance",)
 # database, a server killed mid-load, start-up refusals): the only ones that reach a
 # variant's start-up and cross-process races, which the in-process suite never runs.
 SERVER_TESTS = ("tests/test_serve.py", "tests/test_faults.py")
-# Each variant's database start-up (the WAL switch, the schema lock), tried case by case for
-# every variant in one module: the shared suite's database is made once, before any case.
-STARTUP_TESTS = "tests/test_database_startup.py"
+# Each variant's database module (start-up, the write lock, lost races told from other
+# errors), tried case by case for every variant in one test module: the shared suite's
+# database is made once, before any case, and its races rarely lose on SQLite.
+DATABASE_TESTS = "tests/test_database_modules.py"
 OWN_TESTS: dict[str, tuple[str, ...]] = {
-    "transaction_script": (STARTUP_TESTS,),
-    "domain_model": ("tests/domain_model", STARTUP_TESTS),
-    "aggregate": ("tests/aggregate", STARTUP_TESTS),
-    "hexagonal": ("tests/hexagonal", STARTUP_TESTS),
+    "transaction_script": (DATABASE_TESTS,),
+    "domain_model": ("tests/domain_model", DATABASE_TESTS),
+    "aggregate": ("tests/aggregate", DATABASE_TESTS),
+    "hexagonal": ("tests/hexagonal", DATABASE_TESTS),
     "event_sourced": (
         "tests/event_sourced",
         "tests/test_cli_event_log.py",
         "tests/differential/test_event_sourced_rebuild.py",
-        STARTUP_TESTS,
+        DATABASE_TESTS,
     ),
-    "microservices": ("tests/microservices", STARTUP_TESTS),
+    "microservices": ("tests/microservices", DATABASE_TESTS),
 }
 
 # What the suite needs beside kata/ in mutmut's copy (the root conftest loads tests' plugins,

@@ -1,10 +1,13 @@
-"""Each variant's database start-up, where servers that start at once meet: a new SQLite
-file's switch to WAL, tried again while another connection is switching it, and the schema
-made once on PostgreSQL, one server at a time.
+"""Each variant's database module, where servers that start at once and transactions that
+race meet: a new SQLite file's switch to WAL, tried again while another connection is
+switching it; the schema made once on PostgreSQL, one server at a time; every SQLite
+transaction taking the write lock as it begins; and a lost race told from any other error,
+so that it is run again instead of answered 500.
 
 Every variant keeps this code in a module of its own (the variants share nothing); the same
 cases run against each, as the shared suite does over HTTP. The shared suite cannot reach
-these paths: its database is made once, by one app, before any case runs.
+these paths: its database is made once, by one app, before any case runs, and its races
+rarely lose on SQLite, whose writers queue.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import importlib
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
 from sqlalchemy import MetaData, create_engine, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tests.backends import LOCK_NOT_AVAILABLE, fresh_postgres_or_skip
 
@@ -134,3 +138,64 @@ def test_on_postgresql_the_schema_is_made_by_one_server_at_a_time(database: Modu
             make_schema(url)  # the lock released, it makes the schema
         finally:
             rival.dispose()
+
+
+def _lost_a_race(database: ModuleType) -> Callable[[DBAPIError], bool]:
+    found: Callable[[DBAPIError], bool] = getattr(database, "lost_a_race", None) or (
+        database._is_conflict  # transaction_script's name for it
+    )
+    return found
+
+
+class PostgresError(Exception):
+    """What psycopg raises: an error with its SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+LOST_RACES = {
+    "sqlite-locked": sqlite3.OperationalError("database is locked"),
+    "sqlite-unique": sqlite3.IntegrityError("UNIQUE constraint failed: products.sku"),
+    "postgresql-serialization": PostgresError("40001"),
+    "postgresql-deadlock": PostgresError("40P01"),
+    "postgresql-unique": PostgresError("23505"),
+}
+OTHER_ERRORS = {
+    "sqlite-io": sqlite3.OperationalError("disk I/O error"),
+    "sqlite-check": sqlite3.IntegrityError("CHECK constraint failed: stock >= 0"),
+    "postgresql-undefined-table": PostgresError("42P01"),
+}
+
+
+@pytest.mark.parametrize("orig", LOST_RACES.values(), ids=list(LOST_RACES))
+def test_an_error_of_a_transaction_that_lost_a_race_is_known_as_one(
+    database: ModuleType, orig: Exception
+) -> None:
+    assert _lost_a_race(database)(DBAPIError("UPDATE", None, orig)) is True
+
+
+@pytest.mark.parametrize("orig", OTHER_ERRORS.values(), ids=list(OTHER_ERRORS))
+def test_any_other_database_error_is_not_taken_for_a_lost_race(
+    database: ModuleType, orig: Exception
+) -> None:
+    assert _lost_a_race(database)(DBAPIError("UPDATE", None, orig)) is False
+
+
+def test_on_sqlite_every_transaction_takes_the_write_lock_as_it_begins(
+    database: ModuleType, tmp_path: Path
+) -> None:
+    """Writers queue on the lock instead of deadlocking when two read and then both try to
+    write; and the file is in WAL mode, so readers run beside the writer."""
+    path = tmp_path / "kata.sqlite3"
+    engine = database._engine(f"sqlite:///{path}")
+    rival = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with engine.begin():  # nothing read or written yet
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                rival.execute("BEGIN IMMEDIATE")
+            assert rival.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        rival.close()
+        engine.dispose()
