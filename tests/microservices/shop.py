@@ -10,6 +10,7 @@ circuit breaker's timeout is set, not waited out.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from flask.testing import FlaskClient
 
 from kata.microservices.app import IN_PROCESS_INVENTORY, public_app
@@ -216,6 +218,16 @@ def open_shop(database_url: str) -> Iterator[Shop]:
         app.extensions["kata.close"]()
         inventory_app.extensions["kata.close"]()
         client.close()
+
+
+def logged(caplog: pytest.LogCaptureFixture, logger: logging.Logger) -> list[tuple[int, str]]:
+    """What ``logger`` told the operator (recovery's log is the only record of its work): each
+    record's level and message."""
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == logger.name
+    ]
 
 
 def assert_unavailable(answer: Any) -> None:

@@ -11,8 +11,11 @@ inventory does not answer either is owed, and recovery makes it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +24,9 @@ import pytest
 
 from kata.microservices.app import IN_PROCESS_INVENTORY
 from kata.microservices.ordering.adapters.inventory_http import ATTEMPTS, REQUEST_ID
+from kata.microservices.ordering.application import withdrawals
 from kata.microservices.ordering.application.withdrawals import withdraw_owed
-from tests.microservices.shop import Shop, assert_unavailable, open_shop
+from tests.microservices.shop import Shop, assert_unavailable, logged, open_shop
 
 NEW = {"sku": "FAULT-NEW", "name": "New", "price": "3.00", "stock": 7}
 WITHDRAWN = "urn:kata:problem:write-withdrawn"
@@ -65,6 +69,22 @@ def _tries(shop: Shop) -> list[httpx.Request]:
 
 def _request_ids(shop: Shop) -> set[str]:
     return {request.headers[REQUEST_ID] for request in _tries(shop)}
+
+
+@contextmanager
+def _local_time_zone(zone: str) -> Iterator[None]:
+    """The process's local time zone (``TZ``) set to ``zone`` for a while."""
+    was = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if was is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = was
+        time.tzset()
 
 
 def _assert_unchanged(shop: Shop, catalogue: list[dict[str, Any]]) -> None:
@@ -188,23 +208,58 @@ def test_a_restock_whose_units_no_order_needs_is_withdrawn(database_url: str) ->
 @pytest.mark.parametrize("failure", ["down", "timeout", "500"])
 @pytest.mark.parametrize("write_name", WRITES)
 def test_a_withdrawal_inventory_does_not_answer_is_made_by_recovery(
-    write_name: str, failure: str, database_url: str
+    write_name: str, failure: str, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The write's answers are lost, and its withdrawal's too: 503, the withdrawal is owed
-    (kept in the ordering database), and recovery makes it once inventory answers, once."""
+    (kept in the ordering database), and recovery makes it once inventory answers, once.
+    Each step is logged, naming the write: the operator's record of a 503 kept late."""
     with open_shop(database_url) as shop:
         catalogue = shop.catalogue()
         shop.inventory.fail("catalogue", "timeout")
         shop.inventory.fail("withdraw", failure)
 
-        assert_unavailable(WRITES[write_name].send(shop))
+        with caplog.at_level(logging.INFO, logger=withdrawals.log.name):
+            assert_unavailable(WRITES[write_name].send(shop))
+            (write,) = _request_ids(shop)
+            assert logged(caplog, withdrawals.log) == [
+                (logging.WARNING, f"the withdrawal of write {write} is left for recovery")
+            ]
+            caplog.clear()
+            assert shop.owed() == [write]
+            assert withdraw_owed(shop.services) == 0  # inventory still does not answer
+            assert len(shop.owed()) == 1
+            [(level, waiting)] = logged(caplog, withdrawals.log)
+            assert level == logging.WARNING
+            assert waiting.startswith("withdrawals owed wait for inventory: The inventory ")
+            caplog.clear()
+            shop.inventory_back()
+            assert withdraw_owed(shop.services) == 1
+            assert withdraw_owed(shop.services) == 0
+            assert logged(caplog, withdrawals.log) == [
+                (logging.INFO, f"withdrew write {write}, answered 503")
+            ]
+        _assert_unchanged(shop, catalogue)
 
-        assert shop.owed() == list(_request_ids(shop))
-        assert withdraw_owed(shop.services) == 0  # inventory still does not answer
-        assert len(shop.owed()) == 1
-        shop.inventory_back()
-        assert withdraw_owed(shop.services) == 1
-        assert withdraw_owed(shop.services) == 0
+
+def test_withdrawals_owed_are_made_oldest_first_in_one_round(database_url: str) -> None:
+    """Two servers on one database, their clocks set to zones a day apart, each leave a
+    withdrawal for recovery: one round makes both, in the order they were left."""
+    with open_shop(database_url) as shop:
+        catalogue = shop.catalogue()
+        for zone, write_name in (("Pacific/Kiritimati", "register"), ("Etc/GMT+11", "change")):
+            shop.inventory.fail("catalogue", "timeout")
+            shop.inventory.fail("withdraw", "down")
+            with _local_time_zone(zone):
+                assert_unavailable(WRITES[write_name].send(shop))
+            shop.inventory_back()
+        left = list(dict.fromkeys(call.headers[REQUEST_ID] for call in _tries(shop)))
+        assert len(shop.owed()) == len(left) == 2
+        shop.inventory.sent.clear()
+
+        assert withdraw_owed(shop.services) == 2
+
+        made = [call.url.path for call in shop.inventory.calls("withdraw")]
+        assert made == [f"/writes/{write}/withdrawal" for write in left]
         _assert_unchanged(shop, catalogue)
 
 
@@ -222,11 +277,15 @@ def test_a_restock_relied_on_before_recovery_withdraws_it_stands_and_is_logged(
         shop.inventory_back()
         WRITES["restock"].relied_on(shop)
 
+        (write,) = _request_ids(shop)
+        caplog.clear()
         with caplog.at_level(logging.ERROR):
             assert withdraw_owed(shop.services) == 1
 
         assert shop.owed() == []
-        assert "stands" in caplog.text
+        assert logged(caplog, withdrawals.log) == [
+            (logging.ERROR, f"write {write} was answered 503 but stands: something relied on it")
+        ]
         assert shop.stock()["FAULT-A"] == 3
         shop.restocked["FAULT-A"] += 5
         shop.assert_conserved()
