@@ -226,7 +226,8 @@ def _mutation_rows(folder: Path, commit: str) -> list[list[str]]:
     record.parent.mkdir(parents=True)
     meta = {"commit": commit, "date": "2026-12-06", "database": "SQLite"}
     score = {"killed_of_all": 86.84, "killed_of_non_equivalent": 89.66}
-    record.write_text(json.dumps({**meta, "score": score}), encoding="utf-8")
+    counts = {"killed": 80, "killed by own tests": 5, "survived": 15}
+    record.write_text(json.dumps({**meta, "score": score, "counts": counts}), encoding="utf-8")
     recorded = ratios.recorded_mutation(["transaction_script", "domain_model"], folder)
     return ratios.mutation_rows(recorded, ["transaction_script", "domain_model"])
 
@@ -239,9 +240,10 @@ def test_a_recorded_mutation_score_shows_where_it_was_measured(tmp_path: Path) -
     folder = Path("kata") / "transaction_script"
     freshness = ratios.folder_freshness(head, folder, variants.REPO_ROOT)
     assert rows[0] == [
-        "transaction_script", "86.8%", "89.7%", "SQLite", f"{head[:10]} (2026-12-06)", freshness
+        "transaction_script", "86.8%", "89.7%", "5.0%", "SQLite", f"{head[:10]} (2026-12-06)",
+        freshness,
     ]  # fmt: skip
-    assert rows[1] == ["domain_model", "-", "-", "-", "-", "not measured"]
+    assert rows[1] == ["domain_model", "-", "-", "-", "-", "-", "not measured"]
 
 
 def test_a_recorded_mutation_score_is_stale_once_its_variant_changed(tmp_path: Path) -> None:
