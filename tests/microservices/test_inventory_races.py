@@ -15,7 +15,9 @@ import pytest
 from flask import Flask
 
 from kata.microservices.inventory import service as inventory_service
+from kata.microservices.inventory import store
 from kata.microservices.inventory.store import Conflict, Inventory
+from kata.microservices.ordering.adapters.inventory_http import REQUEST_ID
 from tests.microservices.shop import open_shop
 
 PRODUCT = {"sku": "RACE-1", "name": "Raced", "price": "2.00", "stock": 10}
@@ -69,6 +71,34 @@ def test_a_request_that_lost_a_race_runs_again_with_its_body(
 
     assert answer.status_code == case.status, answer.get_json()
     assert len(tries) == 2
+
+
+def test_a_write_whose_id_a_rival_inserted_at_once_runs_again(
+    inventory_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database's own refusal, not one raised by hand: the write's id is inserted by a
+    rival in the same instant (here, in the same transaction), so keeping the write fails a
+    unique constraint. That is a lost race: the request runs again, and the restock is made
+    once."""
+    real = store._keep
+    tries: list[str | None] = []
+
+    def rival_first(connection: Any, request: str | None, write: Any) -> Any:
+        tries.append(request)
+        if len(tries) == 1:
+            real(connection, request, write)  # the rival's row: the insert below fails
+        return real(connection, request, write)
+
+    monkeypatch.setattr(store, "_keep", rival_first)
+    client = inventory_app.test_client()
+
+    answer = client.post(
+        "/products/RACE-1/restock", json={"quantity": 2}, headers={REQUEST_ID: "w-1"}
+    )
+
+    assert answer.status_code == 200, answer.get_json()
+    assert tries == ["w-1", "w-1"]
+    assert client.get("/products/RACE-1").get_json()["stock"] == 12
 
 
 def test_rival_registrations_of_one_sku_make_one_product(database_url: str) -> None:
