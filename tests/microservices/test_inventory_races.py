@@ -21,6 +21,7 @@ from kata.microservices.ordering.adapters.inventory_http import REQUEST_ID
 from tests.microservices.shop import open_shop
 
 PRODUCT = {"sku": "RACE-1", "name": "Raced", "price": "2.00", "stock": 10}
+RIVALS = 12  # requests sent at once
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,48 @@ def test_rival_registrations_of_one_sku_make_one_product(database_url: str) -> N
         assert statuses == [201, 409, 409, 409, 409, 409], [a.get_json() for a in answers]
         refused = {a.get_json()["type"] for a in answers if a.status_code == 409}
         assert refused == {"urn:kata:problem:duplicate-sku"}
+
+
+@pytest.fixture
+def raced_inventory(database_url: str) -> Iterator[Flask]:
+    """Inventory alone on each configured backend: on PostgreSQL, rival requests really run
+    side by side (SQLite lets one writer in at a time)."""
+    app = inventory_service.create_app(database_url)
+    assert app.test_client().post("/products", json=PRODUCT).status_code == 201
+    try:
+        yield app
+    finally:
+        app.extensions["kata.close"]()
+
+
+def test_rival_restocks_of_one_product_all_count(raced_inventory: Flask) -> None:
+    """P3 under concurrency: each restock adds its units, none overwrites another's."""
+    clients = [raced_inventory.test_client() for _ in range(RIVALS)]
+
+    def restock(client: Any) -> int:
+        answer = client.post("/products/RACE-1/restock", json={"quantity": 1})
+        return int(answer.status_code)
+
+    with ThreadPoolExecutor(RIVALS) as pool:
+        assert list(pool.map(restock, clients)) == [200] * RIVALS
+
+    found = raced_inventory.test_client().get("/products/RACE-1").get_json()
+    assert found["stock"] == PRODUCT["stock"] + RIVALS
+
+
+def test_rival_reservations_never_take_more_than_the_stock(raced_inventory: Flask) -> None:
+    """O3 under concurrency: reservations of 4 units each out of 10 at once: two are held,
+    the others refused (insufficient-stock), and the stock never goes below zero."""
+    clients = [raced_inventory.test_client() for _ in range(RIVALS)]
+
+    def hold(numbered: tuple[int, Any]) -> int:
+        number, client = numbered
+        body = {"version": 1, "lines": {"RACE-1": 4}}
+        return int(client.put(f"/reservations/o-{number}", json=body).status_code)
+
+    with ThreadPoolExecutor(RIVALS) as pool:
+        statuses = sorted(pool.map(hold, enumerate(clients)))
+
+    assert statuses == [200, 200] + [409] * (RIVALS - 2)
+    found = raced_inventory.test_client().get("/products/RACE-1").get_json()
+    assert found["stock"] == 2
