@@ -12,6 +12,7 @@ import pytest
 
 from kata.microservices.ordering.adapters.inventory_http import FAILURES_TO_OPEN
 from kata.microservices.ordering.application.recovery import recover
+from kata.microservices.ordering.domain.errors import InsufficientStock
 from tests.microservices.shop import ALWAYS, HANG_SECONDS, assert_unavailable, open_shop
 
 PROMPT_SECONDS = 5.0  # answered "at once": far more than it takes, far less than hung
@@ -101,3 +102,16 @@ def test_the_call_that_opens_the_circuit_keeps_its_own_failure(tmp_path: Path) -
         assert recover(shop.services, older_than=timedelta(0)) == 1
         assert shop.order(order["id"])["status"] == order["status"]  # not cancelled
         shop.assert_conserved()
+
+
+def test_refusals_in_a_row_do_not_open_the_circuit(tmp_path: Path) -> None:
+    """A refusal is inventory's answer, not its failure: holds refused more times in a row
+    than the breaker's five failures (requests at once whose quotes all came first) leave
+    it closed, and the next order is placed."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        for number in range(FAILURES_TO_OPEN + 1):
+            with pytest.raises(InsufficientStock):
+                shop.proxy.hold(f"refused-{number}", 1, {"FAULT-A": 11})
+
+        assert shop.proxy.breaker.current_state == "closed"
+        assert shop.client.post("/orders", json=ORDER).status_code == 201

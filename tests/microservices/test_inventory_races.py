@@ -140,7 +140,7 @@ def test_rival_restocks_of_one_product_all_count(raced_inventory: Flask) -> None
         assert list(pool.map(restock, clients)) == [200] * RIVALS
 
     found = raced_inventory.test_client().get("/products/RACE-1").get_json()
-    assert found["stock"] == PRODUCT["stock"] + RIVALS
+    assert found["stock"] == 10 + RIVALS  # PRODUCT's 10, and one unit each
 
 
 def test_rival_reservations_never_take_more_than_the_stock(raced_inventory: Flask) -> None:
