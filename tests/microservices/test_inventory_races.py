@@ -159,3 +159,30 @@ def test_rival_reservations_never_take_more_than_the_stock(raced_inventory: Flas
     assert statuses == [200, 200] + [409] * (RIVALS - 2)
     found = raced_inventory.test_client().get("/products/RACE-1").get_json()
     assert found["stock"] == 2
+
+
+def test_a_withdrawal_racing_reservations_loses_no_units(raced_inventory: Flask) -> None:
+    """Stock conservation under concurrency: a restock's withdrawal sent while reservations
+    take units at once; whether the restock is undone or stands, every unit is either in
+    stock or held, none lost or made up."""
+    client = raced_inventory.test_client()
+    restocked = client.post(
+        "/products/RACE-1/restock", json={"quantity": 5}, headers={REQUEST_ID: "w-1"}
+    )
+    assert restocked.status_code == 200, restocked.get_json()
+    clients = [raced_inventory.test_client() for _ in range(RIVALS)]
+
+    def send(numbered: tuple[int, Any]) -> int:
+        number, rival = numbered
+        if number == RIVALS // 2:
+            return int(rival.post("/writes/w-1/withdrawal").status_code)
+        body = {"version": 1, "lines": {"RACE-1": 1}}
+        return int(rival.put(f"/reservations/o-{number}", json=body).status_code)
+
+    with ThreadPoolExecutor(RIVALS) as pool:
+        statuses = list(pool.map(send, enumerate(clients)))
+
+    withdrawn = statuses[RIVALS // 2] == 204
+    held = statuses.count(200) - (0 if withdrawn else 1)
+    stock = client.get("/products/RACE-1").get_json()["stock"]
+    assert stock + held == (10 if withdrawn else 15), statuses
