@@ -89,3 +89,14 @@ def test_withdrawals_owed_are_listed_oldest_first_then_by_write(tmp_path: Path) 
             assert uow.withdrawals.owed() == ["w-z", "w-a", "w-b"]
     finally:
         database.close()
+
+
+def test_an_order_id_holding_nul_is_no_orders(database_url: str) -> None:
+    """No order id holds a NUL (PostgreSQL's text cannot): looking one up finds nothing (a
+    404 over HTTP), on every backend, instead of failing in the database."""
+    database = ordering_database(database_url)
+    try:
+        with SqlUnitOfWork(database) as uow:
+            assert uow.orders.get("order\x00") is None
+    finally:
+        database.close()
