@@ -1,7 +1,8 @@
-"""The ordering service's unit of work: when its database refuses a transaction, a refusal
-because a rival transaction holds or won the database (SQLite's "database is locked", a
-unique violation) is a lost race, :class:`Conflict`, which the use case runs again; any
-other failure is raised as it is (a 500). And the withdrawals it keeps for recovery."""
+"""The ordering service's SQL adapters. Its unit of work: when its database refuses a
+transaction, a refusal because a rival transaction holds or won the database (SQLite's
+"database is locked", a unique violation) is a lost race, :class:`Conflict`, which the use
+case runs again; any other failure is raised as it is (a 500). The withdrawals it keeps for
+recovery, and an order id no order can have."""
 
 from __future__ import annotations
 
