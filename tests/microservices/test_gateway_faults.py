@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from kata.microservices.app import IN_PROCESS_INVENTORY
+from kata.microservices.inventory.store import Inventory
 from kata.microservices.ordering.adapters.inventory_http import ATTEMPTS, REQUEST_ID
 from kata.microservices.ordering.application import withdrawals
 from kata.microservices.ordering.application.withdrawals import withdraw_owed
@@ -134,7 +136,82 @@ def test_a_write_whose_answer_is_lost_is_answered_503_and_changes_nothing(
         _assert_unchanged(shop, catalogue)
         late = shop.inventory.replay(_tries(shop)[0])
         assert (late.status_code, late.json()["type"]) == (409, WITHDRAWN)
+        assert isinstance(late.json()["detail"], str), late.json()
         assert shop.catalogue() == catalogue
+
+
+def test_a_change_of_name_and_price_whose_answer_is_lost_is_undone_whole(
+    database_url: str,
+) -> None:
+    """The withdrawal of a change gives the product back its name as well as its price."""
+    with open_shop(database_url) as shop:
+        catalogue = shop.catalogue()
+        shop.inventory.fail("catalogue", "timeout")
+
+        change = {"name": "Renamed", "price": "3.75"}
+        assert_unavailable(shop.client.patch("/products/FAULT-A", json=change))
+
+        _assert_unchanged(shop, catalogue)
+
+
+def _other_change(shop: Shop) -> None:
+    """Another change of FAULT-A's name, straight at inventory (no request id)."""
+    url = f"{IN_PROCESS_INVENTORY}/products/FAULT-A"
+    changed = shop.inventory.replay(httpx.Request("PATCH", url, json={"name": "Other"}))
+    assert changed.status_code == 200, changed.json()
+
+
+def _order_then_other_change(shop: Shop) -> None:
+    shop.place({"FAULT-A": 1})
+    _other_change(shop)
+
+
+MEANWHILE: dict[str, Callable[[Shop], None]] = {
+    "another change": _other_change,
+    "an order, then another change": _order_then_other_change,
+}
+
+
+@pytest.mark.parametrize("meanwhile", MEANWHILE)
+def test_a_change_followed_by_other_changes_before_its_withdrawal_stands(
+    meanwhile: str, database_url: str
+) -> None:
+    """A change is undone only while nothing else changed the product since (each change
+    and each stock move takes the product a version on, never back to one it had): here
+    something did, so the price change stands and is answered."""
+    with open_shop(database_url) as shop:
+        shop.inventory.fail("catalogue", "timeout")
+        shop.inventory.meanwhile["catalogue"] = lambda: MEANWHILE[meanwhile](shop)
+
+        answer = shop.client.patch("/products/FAULT-A", json={"price": "3.75"})
+
+        assert answer.status_code == 200, answer.get_json()
+        shop.inventory_back()
+        now = {product["sku"]: product for product in shop.catalogue()}
+        assert (now["FAULT-A"]["name"], now["FAULT-A"]["price"]) == ("Other", "3.75")
+        shop.assert_conserved()
+
+
+def test_a_withdrawal_asked_again_answers_as_it_did_first(database_url: str) -> None:
+    """A withdrawal's outcome is final: the restock stood (an order took its units), and
+    asked again after that order is cancelled, it still stands (answered the same), though
+    its units could now be taken back."""
+    with open_shop(database_url) as shop:
+        shop.inventory.fail("catalogue", "timeout")
+        shop.inventory.meanwhile["catalogue"] = lambda: WRITES["restock"].relied_on(shop)
+        assert WRITES["restock"].send(shop).status_code == 200
+        shop.inventory_back()
+        (order,) = shop.client.get("/orders").get_json()["orders"]
+        assert shop.client.post(f"/orders/{order['id']}/cancellation").status_code == 200
+        (request_id,) = _request_ids(shop)
+        url = f"{IN_PROCESS_INVENTORY}/writes/{request_id}/withdrawal"
+
+        again = shop.inventory.replay(httpx.Request("POST", url))
+
+        assert again.status_code == 200, again.json()
+        assert shop.stock()["FAULT-A"] == 15
+        shop.restocked["FAULT-A"] += 5
+        shop.assert_conserved()
 
 
 @pytest.mark.parametrize("write_name", WRITES)
@@ -321,3 +398,42 @@ def test_withdrawals_racing_their_writes_leave_nothing(database_url: str) -> Non
         assert set(made) <= {200, 409}, made
         assert withdrawn == [204] * 12
         assert shop.stock() == stock
+
+
+@pytest.mark.parametrize("failure", ["timeout", "500"])
+def test_a_read_inventory_does_not_answer_is_answered_503_and_withdraws_nothing(
+    failure: str, tmp_path: Path
+) -> None:
+    """A read changes nothing: it carries no request id, is tried three times, answered 503
+    when no try is answered (a bare 500 is inventory failing, not its answer), and nothing
+    is withdrawn."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        shop.inventory.fail("catalogue", failure)
+
+        assert_unavailable(shop.client.get("/products"))
+
+        reads = shop.inventory.calls("catalogue")
+        assert len(reads) == ATTEMPTS
+        assert all(REQUEST_ID not in read.headers for read in reads)
+        assert shop.inventory.calls("withdraw") == []
+
+
+def test_inventorys_own_internal_error_on_a_read_is_passed_on_as_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inventory's own 500 internal-error problem says nothing of the failure: tried three
+    times, it is passed on as the variant's 500 internal-error, not as a 503."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+
+        def broken(_self: Inventory) -> None:
+            raise RuntimeError("inventory's own bug")
+
+        monkeypatch.setattr(Inventory, "catalogue", broken)
+
+        answer = shop.client.get("/products")
+
+        assert (answer.status_code, answer.get_json()["type"]) == (
+            500,
+            "urn:kata:problem:internal-error",
+        )
+        assert len(shop.inventory.calls("catalogue")) == ATTEMPTS

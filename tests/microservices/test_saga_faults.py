@@ -15,8 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from kata.microservices.app import IN_PROCESS_INVENTORY
+from kata.microservices.ordering.adapters.inventory_http import REQUEST_ID
 from kata.microservices.ordering.adapters.sql.orders import SqlOrders
 from kata.microservices.ordering.application.recovery import recover
 from tests.microservices.shop import ALWAYS, FAILURES, Shop, assert_unavailable, open_shop
@@ -198,6 +201,25 @@ def test_step_3_failing_compensates_the_hold(
         assert shop.sagas() == []
 
 
+def test_an_amendment_after_a_compensated_one_moves_stock(tmp_path: Path) -> None:
+    """Each saga takes reservation versions of its own, above every earlier one (O8: a
+    late or repeated hold changes nothing): after an amendment whose hold was compensated,
+    the next amendment's hold is newer than that compensation, and moves the stock."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        order = shop.place({"FAULT-A": 2})
+        shop.inventory.fail("hold", "timeout")
+        line = f"/orders/{order['id']}/lines/FAULT-A"
+        assert_unavailable(shop.client.put(line, json={"quantity": 3}))
+        assert len(shop.inventory.calls("undo")) == 1
+        shop.inventory.heal()
+
+        answer = shop.client.put(line, json={"quantity": 4})
+
+        assert answer.status_code == 200, answer.get_json()
+        assert shop.stock()["FAULT-A"] == 6
+        shop.assert_conserved()
+
+
 def test_inventory_refusing_answers_the_domain_refusal(tmp_path: Path) -> None:
     """Unknown SKUs (from the quote) and short stock (from the hold) are inventory's answers,
     not its failures: 422 and 409 naming the SKUs, nothing moved, no saga, and the circuit
@@ -215,6 +237,39 @@ def test_inventory_refusing_answers_the_domain_refusal(tmp_path: Path) -> None:
             missing = shop.client.post("/orders", json=unknown)
             assert (missing.status_code, missing.get_json()["skus"]) == (422, ["NOPE-1"])
 
+        _assert_nothing_changed(shop, before)
+        assert shop.sagas() == []
+        assert shop.proxy.breaker.current_state == "closed"
+
+
+def test_a_product_withdrawn_between_quote_and_hold_is_refused_as_unknown(
+    tmp_path: Path,
+) -> None:
+    """O3 from the hold, not the quote: the product is priced, then its registration is
+    withdrawn (a forwarded write whose answer was lost) before the hold arrives. Inventory's
+    422 is the domain's answer: unknown-product naming the SKU, with a detail, nothing
+    moved, no saga, the circuit closed."""
+    with open_shop(f"sqlite:///{tmp_path / 'shop.sqlite3'}") as shop:
+        before = _before(shop, CHANGES["place"])  # FAULT-NEW is not there after either
+        new = {"sku": "FAULT-NEW", "name": "New", "price": "1.00", "stock": 5}
+        registered = shop.inventory.replay(
+            httpx.Request(
+                "POST", f"{IN_PROCESS_INVENTORY}/products", headers={REQUEST_ID: "w-1"}, json=new
+            )
+        )
+        assert registered.status_code == 201, registered.json()
+        withdrawal = httpx.Request("POST", f"{IN_PROCESS_INVENTORY}/writes/w-1/withdrawal")
+        shop.inventory.meanwhile["quote"] = lambda: shop.inventory.replay(withdrawal)
+
+        answer = shop.client.post(
+            "/orders", json={"customer_id": "c", "lines": [{"sku": "FAULT-NEW", "quantity": 1}]}
+        )
+
+        body = answer.get_json()
+        assert (answer.status_code, body["type"]) == (422, "urn:kata:problem:unknown-product")
+        assert body["skus"] == ["FAULT-NEW"]
+        assert isinstance(body["detail"], str), body
+        assert len(shop.inventory.calls("hold")) == 1
         _assert_nothing_changed(shop, before)
         assert shop.sagas() == []
         assert shop.proxy.breaker.current_state == "closed"
