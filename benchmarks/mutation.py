@@ -396,10 +396,10 @@ def business_files(root: Path, variant: str) -> list[Path]:
     return files
 
 
-def mutmut_config(
-    variant: str, postgres: bool, tests: Sequence[str] = ("tests/acceptance",)
-) -> str:
-    pytest_args = suite_options(variant, postgres)
+def mutmut_config(variant: str, postgres: bool, tests: Sequence[str] = SHARED_SUITE) -> str:
+    # The shared suite on PostgreSQL runs its PostgreSQL cases alone; own tests run whole,
+    # their SQLite cases cheap beside the PostgreSQL ones they would otherwise leave out.
+    pytest_args = suite_options(variant, postgres) if tests == SHARED_SUITE else _NO_SELECTION
     return "\n".join(
         [
             "",
@@ -414,10 +414,13 @@ def mutmut_config(
     )
 
 
+_NO_SELECTION = ["-o", _UNESCAPED_IDS, "-p", "no:xdist"]
+
+
 def suite_options(variant: str, postgres: bool, tests: Sequence[str] = SHARED_SUITE) -> list[str]:
     """pytest's options for the suite of one variant, on PostgreSQL's cases alone or not
     (other ``tests``, parametrized by variant, are selected by name)."""
-    options = ["-o", _UNESCAPED_IDS, "-p", "no:xdist"]
+    options = _NO_SELECTION
     if tests == SHARED_SUITE:
         return ["--variant", variant, *options, *(["-k", "postgresql"] if postgres else [])]
     return [*options, "-k", f"{variant} and postgresql" if postgres else variant]
