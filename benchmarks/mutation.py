@@ -127,11 +127,13 @@ SERVER_TESTS = ("tests/test_serve.py", "tests/test_faults.py")
 # errors), tried case by case for every variant in one test module: the shared suite's
 # database is made once, before any case, and its races rarely lose on SQLite.
 DATABASE_TESTS = "tests/test_database_modules.py"
+# A use case that loses every race, for each variant whose retry has no case of its own.
+GIVING_UP_TESTS = "tests/test_giving_up.py"
 OWN_TESTS: dict[str, tuple[str, ...]] = {
-    "transaction_script": (DATABASE_TESTS,),
-    "domain_model": ("tests/domain_model", DATABASE_TESTS),
-    "aggregate": ("tests/aggregate", DATABASE_TESTS),
-    "hexagonal": ("tests/hexagonal", DATABASE_TESTS),
+    "transaction_script": (DATABASE_TESTS, GIVING_UP_TESTS),
+    "domain_model": ("tests/domain_model", DATABASE_TESTS, GIVING_UP_TESTS),
+    "aggregate": ("tests/aggregate", DATABASE_TESTS, GIVING_UP_TESTS),
+    "hexagonal": ("tests/hexagonal", DATABASE_TESTS, GIVING_UP_TESTS),
     "event_sourced": (
         "tests/event_sourced",
         "tests/test_cli_event_log.py",

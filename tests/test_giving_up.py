@@ -1,0 +1,119 @@
+"""A use case that loses every race (spec section 6): run again, at most ``ATTEMPTS`` runs in
+all, then refused with 409 ``concurrent-modification``, whose problem detail is a string like
+every problem's.
+
+The shared suite cannot stage this: its races rarely lose even once, and never eight times in
+a row. Each variant keeps its retry in a module of its own (a decorator, a function); here
+each runs a use case whose every run is overtaken by a rival, without a database and without
+the pauses between runs. (event_sourced's ``command`` has its case in
+``tests/event_sourced/test_store.py``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+
+from kata.aggregate.application import errors as aggregate_errors
+from kata.aggregate.application import ports as aggregate_ports
+from kata.aggregate.application import unit as aggregate_unit
+from kata.domain_model.services import errors as domain_model_errors
+from kata.domain_model.services import unit as domain_model_unit
+from kata.hexagonal.application.ports import errors as hexagonal_errors
+from kata.hexagonal.application.ports import outbound as hexagonal_ports
+from kata.hexagonal.application.services import unit as hexagonal_unit
+from kata.transaction_script.data import database as transaction_script_database
+from kata.transaction_script.services import errors as transaction_script_errors
+from kata.transaction_script.services import transaction
+
+Runs = list[object]
+
+
+def _transaction_script(runs: Runs) -> None:
+    class Overtaken:
+        """A database whose every transaction loses its race."""
+
+        def run(self, work: Callable[[object], object]) -> object:
+            runs.append(work)
+            raise transaction_script_database.Conflict("a rival committed first")
+
+    @transaction.script
+    def script(connection: Any) -> None: ...
+
+    script(Overtaken())  # type: ignore[arg-type]
+
+
+def _domain_model(runs: Runs) -> None:
+    class Session:
+        def rollback(self) -> None: ...
+
+    class Database:
+        def session(self) -> nullcontext[Session]:
+            return nullcontext(Session())
+
+    @domain_model_unit.use_case
+    def use_case(uow: Any) -> None:
+        runs.append(uow)
+        raise StaleDataError("a rival saved the row first")  # the version check failed
+
+    use_case(Database())  # type: ignore[arg-type]
+
+
+def _overtaken(conflict: type[Exception], runs: Runs) -> Callable[[], Any]:
+    """A unit-of-work factory whose every unit loses its race as it commits."""
+
+    @contextmanager
+    def unit() -> Iterator[object]:
+        runs.append(unit)
+        yield object()
+        raise conflict("a rival committed first")
+
+    return unit
+
+
+def _aggregate(runs: Runs) -> None:
+    @aggregate_unit.use_case
+    def use_case(uow: Any) -> None: ...
+
+    use_case(_overtaken(aggregate_ports.Conflict, runs))
+
+
+def _hexagonal(runs: Runs) -> None:
+    units = _overtaken(hexagonal_ports.Conflict, runs)
+    hexagonal_unit.in_unit_of_work(units, lambda uow: None)
+
+
+# Each variant's retry module, a run of a use case that always loses, and its refusal.
+VARIANTS: dict[str, tuple[ModuleType, Callable[[Runs], None], type[Exception]]] = {
+    "transaction_script": (
+        transaction,
+        _transaction_script,
+        transaction_script_errors.ConcurrentModification,
+    ),
+    "domain_model": (domain_model_unit, _domain_model, domain_model_errors.ConcurrentModification),
+    "aggregate": (aggregate_unit, _aggregate, aggregate_errors.ConcurrentModification),
+    "hexagonal": (hexagonal_unit, _hexagonal, hexagonal_errors.ConcurrentModification),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_a_use_case_that_loses_every_race_gives_up_with_a_concurrent_modification(
+    variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, run_always_overtaken, refusal = VARIANTS[variant]
+    monkeypatch.setattr(module, "FIRST_PAUSE_SECONDS", 0.0)  # no pause: the races are staged
+    runs: Runs = []
+
+    with pytest.raises(refusal) as refused:
+        run_always_overtaken(runs)
+
+    assert len(runs) == module.ATTEMPTS
+    assert getattr(refused.value, "code", None) == "concurrent-modification"
+    detail = getattr(refused.value, "detail", None)
+    assert isinstance(detail, str)
+    assert detail
