@@ -999,7 +999,11 @@ def own_tests_on_survivors(
                 )
                 found = _statuses_in(scratch, variant)
                 killed = {mutant for mutant in killed if found.get(mutant) == KILLED}
-    return survivors_killed_by_own_tests(figures, killed)
+    figures = survivors_killed_by_own_tests(figures, killed)
+    database = _database(database_url)
+    if database not in figures["database"]:  # the shared suite did not run there
+        figures["database"] += f" (own tests on {database} too)"
+    return figures
 
 
 def survivors_killed_by_own_tests(figures: Mapping[str, Any], killed: set[str]) -> dict[str, Any]:
