@@ -200,7 +200,7 @@ def contention_rows(contention: Contention, names: list[str]) -> list[list[str]]
     for name in names:
         row = contention.rows.get(name)
         if row is None:
-            rows.append([name, "-", "-", "-", "-", "-", "not measured"])
+            rows.append([name, "-", "-", "-", "-", "not measured"])
             continue
         rows.append([
             name,
@@ -239,7 +239,7 @@ def mutation_rows(recorded: dict[str, Mutation], names: list[str]) -> list[list[
     for name in names:
         run = recorded.get(name)
         if run is None:
-            rows.append([name, "-", "-", "-", "-", "not measured"])
+            rows.append([name, "-", "-", "-", "-", "-", "not measured"])
             continue
         folder = variants.source_dir(name).relative_to(variants.REPO_ROOT)
         rows.append([
