@@ -49,9 +49,13 @@ class _Refusing:
         self.closed = True
 
 
-@pytest.mark.parametrize(
+# A rival holding the database (a lost race, run again) or any other error (raised as it is).
+LOST_RACE_OR_OTHER = pytest.mark.parametrize(
     ("error", "raised"), [(LOCKED, Conflict), (BROKEN, OperationalError)], ids=["race", "other"]
 )
+
+
+@LOST_RACE_OR_OTHER
 def test_a_transaction_that_cannot_begin_is_a_lost_race_only_if_a_rival_holds_the_database(
     error: Exception, raised: type[Exception]
 ) -> None:
@@ -63,9 +67,7 @@ def test_a_transaction_that_cannot_begin_is_a_lost_race_only_if_a_rival_holds_th
     assert database.closed  # the connection is given back
 
 
-@pytest.mark.parametrize(
-    ("error", "raised"), [(LOCKED, Conflict), (BROKEN, OperationalError)], ids=["race", "other"]
-)
+@LOST_RACE_OR_OTHER
 def test_a_commit_refused_is_a_lost_race_only_if_a_rival_won(
     error: Exception, raised: type[Exception]
 ) -> None:
