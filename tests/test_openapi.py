@@ -8,11 +8,14 @@ break the contract in one way each and expect an AssertionError naming what is w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastjsonschema import JsonSchemaValueException
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+import tests.acceptance.contract as contract_module
 from tests.acceptance.contract import SPEC_FILE, SchemaCheck, check_reply, contract, load_yaml
 from tests.acceptance.driver import Reply
 
@@ -374,3 +377,47 @@ def _verdict(planted: Reply) -> str:
     except AssertionError as refused:
         return str(refused)
     return "passed"
+
+
+# --- validators kept between runs -------------------------------------------------------------
+
+ORDER_ITEM = {"type": "object", "required": ["id"], "properties": {"id": {"format": "uuid"}}}
+
+
+def _verdicts(check: Any) -> tuple[bool, bool]:
+    """(accepts an order id, accepts an id that is not a UUID)."""
+
+    def accepts(body: Any) -> bool:
+        try:
+            check(body)
+        except JsonSchemaValueException:
+            return False
+        return True
+
+    return accepts({"id": ORDER_ID}), accepts({"id": "not-a-uuid"})
+
+
+def test_a_kept_validator_is_loaded_again_and_judges_as_one_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = contract().source
+    made = contract_module._quick_validator(ORDER_ITEM, source)
+    monkeypatch.setattr(contract_module, "_kept_in", [tmp_path])
+    kept = contract_module._quick_validator(ORDER_ITEM, source)
+    [file] = tmp_path.iterdir()
+    written = file.stat().st_mtime_ns
+    loaded = contract_module._quick_validator(ORDER_ITEM, source)
+    assert file.stat().st_mtime_ns == written  # loaded, not made again
+    assert _verdicts(made) == _verdicts(kept) == _verdicts(loaded) == (True, False)
+
+
+def test_a_kept_validator_cut_short_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = contract().source
+    monkeypatch.setattr(contract_module, "_kept_in", [tmp_path])
+    contract_module._quick_validator(ORDER_ITEM, source)
+    [file] = tmp_path.iterdir()
+    file.write_bytes(file.read_bytes()[:100])
+    assert _verdicts(contract_module._quick_validator(ORDER_ITEM, source)) == (True, False)
+    assert len(file.read_bytes()) > 100  # written whole again

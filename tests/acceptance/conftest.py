@@ -12,6 +12,7 @@ run on event_sourced fails if the variant rewrote its append-only log in it (the
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from kata import variants
-from tests.acceptance.contract import check_reply
+from tests.acceptance.contract import check_reply, keep_validators_in
 from tests.acceptance.driver import CheckingDriver, Driver, InProcessDriver, LiveHttpDriver
 from tests.acceptance.dsl import Shop
 from tests.backends import RestoredApps, backends
@@ -75,6 +76,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = sorted(set(named) - RULES)
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown rule id(s) {unknown}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The contract's validators are kept in the user's cache folder (pytest's own cache is
+    off, see pyproject.toml); where it cannot be written, they are made anew in each run."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    folder = Path(base) / "ordering-kata" / "openapi-validators"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if os.access(folder, os.W_OK):
+        keep_validators_in(folder)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -11,10 +11,11 @@ schemas it checks what a schema cannot say: ``Location`` names the resource in t
 
 The document is read once per process, on first use, and every response object in it is
 compiled then into JSON Schema validators (OpenAPI 3.1's dialect, as openapi-core uses):
-checking a reply is a dictionary lookup and a validation, nothing more. (openapi-core, used
-before, resolved the document anew on every reply, which cost more than the request it
-checked; the planted replies of tests/test_openapi.py, written against its verdicts, are
-refused in the same words.) Bodies are parsed strictly (UTF-8, no NaN,
+checking a reply is a dictionary lookup and a validation, nothing more; the validators'
+compiled code is kept between runs in pytest's cache (see :func:`keep_validators_in`).
+(openapi-core, used before, resolved the document anew on every reply, which cost more than
+the request it checked; the planted replies of tests/test_openapi.py, written against its
+verdicts, are refused in the same words.) Bodies are parsed strictly (UTF-8, no NaN,
 no repeated keys, ``2.0`` is not an integer).
 """
 
@@ -22,7 +23,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import importlib.util
 import json
+import marshal
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -32,6 +36,7 @@ from decimal import Decimal
 from functools import cache, cached_property, partial
 from itertools import islice
 from pathlib import Path
+from types import CodeType
 from typing import Any, ClassVar, NoReturn
 from urllib.parse import unquote, urlsplit
 
@@ -228,9 +233,20 @@ _Operations = Mapping[tuple[str, str], Mapping[str, _Response]]
 
 
 @dataclass(frozen=True)
+class _Source:
+    """What the validators are made from: the document (recursive references point into
+    it), its text's digest, and the custom formats they check."""
+
+    document: Mapping[str, Any]
+    digest: bytes
+    formats: Mapping[str, Callable[[object], bool]]
+
+
+@dataclass(frozen=True)
 class _Contract:
     operations: _Operations  # the document's, and the fallback ones for undocumented replies
     routes: tuple[_Route, ...]
+    source: _Source  # what its validators are made from
     passed: set[tuple[object, ...]] = field(default_factory=set)  # replies known to conform
 
 
@@ -381,16 +397,17 @@ def load_yaml(text: str) -> Any:
 @cache
 def contract() -> _Contract:
     """docs/openapi.yaml, loaded and compiled on first use (once per process)."""
-    document = _inline(load_yaml(SPEC_FILE.read_text(encoding="utf-8")))
+    text = SPEC_FILE.read_text(encoding="utf-8")
+    document = _inline(load_yaml(text))
     thorough_validator = _thorough_validators(document)
     quick_formats = {name: _verdict(check) for name, check in _FORMATS.items()}
+    source = _Source(document, hashlib.blake2b(text.encode()).digest(), quick_formats)
 
     checks: dict[int, SchemaCheck] = {}  # by id: _inline shares one object per $ref
 
     def validator(schema: Mapping[str, Any]) -> SchemaCheck:
         def compile_quick() -> Callable[[Any], Any]:
-            handlers = {"urn": lambda _: document}
-            return fastjsonschema.compile(dict(schema), handlers=handlers, formats=quick_formats)
+            return _quick_validator(schema, source)
 
         if id(schema) not in checks:
             checks[id(schema)] = SchemaCheck(compile_quick, partial(thorough_validator, schema))
@@ -400,7 +417,58 @@ def contract() -> _Contract:
     return _Contract(
         operations=_compile(paths, validator),
         routes=tuple(_route(t, item) for t, item in document["paths"].items()),
+        source=source,
     )
+
+
+# --- generated validators, kept between runs ------------------------------------------------
+
+_kept_in: list[Path] = []  # the folder set by keep_validators_in, if any
+
+
+def keep_validators_in(folder: Path) -> None:
+    """Keep the validators' compiled code in ``folder`` (the suite's conftest hands it pytest's
+    cache). Generating and compiling fastjsonschema's code for the document's schemas takes a
+    third of a second, a tenth of a variant's suite: a later run loads it instead."""
+    _kept_in[:] = [folder]
+
+
+def _quick_validator(schema: Mapping[str, Any], source: _Source) -> Callable[[Any], Any]:
+    """fastjsonschema's validator of ``schema``."""
+    namespace: dict[str, Any] = {}
+    exec(_validator_code(schema, source), namespace)  # the code fastjsonschema made
+    return partial(namespace["validate"], custom_formats=dict(source.formats))
+
+
+def _validator_code(schema: Mapping[str, Any], source: _Source) -> CodeType:
+    """The compiled code of ``schema``'s validator: loaded from the folder it is kept in when
+    it was made from the same schema, document and versions; else made (and kept)."""
+    document, formats = source.document, dict(source.formats)
+
+    def made() -> CodeType:
+        text = fastjsonschema.compile_to_code(
+            dict(schema), handlers={"urn": lambda _: document}, formats=formats
+        )
+        return compile(text, "<openapi validator>", "exec")
+
+    if not _kept_in:
+        return made()
+    made_from = json.dumps([schema, sorted(formats)], sort_keys=True, default=str).encode()
+    versions = fastjsonschema.VERSION.encode() + importlib.util.MAGIC_NUMBER
+    key = hashlib.blake2b(made_from + source.digest + versions, digest_size=16).hexdigest()
+    kept = _kept_in[0] / f"{key}.marshal"
+    try:
+        code = marshal.loads(kept.read_bytes())
+        if isinstance(code, CodeType):
+            return code
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # not kept yet, or a file cut short: make it again
+    code = made()
+    # Written whole, then renamed: parallel runs never read a file half written.
+    writing = kept.with_suffix(f".{os.getpid()}.writing")
+    writing.write_bytes(marshal.dumps(code))
+    writing.replace(kept)
+    return code
 
 
 # --- the check ---------------------------------------------------------------------------------
