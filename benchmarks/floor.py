@@ -326,21 +326,25 @@ def _priced(lines: list[Line]) -> tuple[int, int, int]:
     return subtotal, discount, total
 
 
+_ORDER_COLUMNS = (
+    "id, customer_id, status, subtotal_cents, discount_cents, total_cents,"
+    " payment_id, cancel_reason, refund_due, created_at"
+)
+
+
 def _locked(db: sqlite3.Connection, order_id: str) -> tuple[dict[str, Any], list[Line]]:
     """The order (as its view) and its lines, its row locked for the transaction (a no-op
-    UPDATE, as the variants do)."""
-    found = db.execute("UPDATE orders SET status = status WHERE id = ?", (order_id,)).rowcount
-    if not found:
-        raise Refused(404, "not-found")
-    return _order(db, order_id)
+    UPDATE, as the variants do, that hands back the row: the lock and the read in one)."""
+    locking = f"UPDATE orders SET status = status WHERE id = ? RETURNING {_ORDER_COLUMNS}"
+    return _order(db, order_id, locking)
 
 
-def _order(db: sqlite3.Connection, order_id: str) -> tuple[dict[str, Any], list[Line]]:
-    row = db.execute(
-        "SELECT id, customer_id, status, subtotal_cents, discount_cents, total_cents,"
-        " payment_id, cancel_reason, refund_due, created_at FROM orders WHERE id = ?",
-        (order_id,),
-    ).fetchone()
+def _order(
+    db: sqlite3.Connection,
+    order_id: str,
+    query: str = f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?",
+) -> tuple[dict[str, Any], list[Line]]:
+    row = db.execute(query, (order_id,)).fetchone()
     if row is None:
         raise Refused(404, "not-found")
     lines = db.execute(

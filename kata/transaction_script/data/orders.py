@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Executable, Row, bindparam, delete, func, insert, select, update
 
 from kata.transaction_script.data.money import from_cents, to_cents
 from kata.transaction_script.data.tables import order_lines, orders
@@ -19,7 +19,13 @@ from kata.transaction_script.records import Order, OrderLine
 
 _INSERT_ORDER = insert(orders)
 _INSERT_LINES = insert(order_lines)
-_LOCK = update(orders).where(orders.c.id == bindparam("order_id")).values(status=orders.c.status)
+# A no-op UPDATE that hands back the row it locked: the lock and the read in one statement.
+_LOCK = (
+    update(orders)
+    .where(orders.c.id == bindparam("order_id"))
+    .values(status=orders.c.status)
+    .returning(*orders.c)
+)
 _FIND = select(orders).where(orders.c.id == bindparam("order_id"))
 _COUNT = select(func.count()).where(
     orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
@@ -64,21 +70,24 @@ def _storable(order_id: str) -> bool:
     return "\x00" not in order_id
 
 
-def lock(connection: Connection, order_id: str) -> bool:
-    """Take the order's row lock for the rest of the transaction; False if no such order.
+def lock(connection: Connection, order_id: str) -> Order | None:
+    """The order, its row locked for the rest of the transaction; None if no such order.
 
     A no-op UPDATE locks on every database (SQLite locks the whole file anyway), so two
     scripts changing one order run one after the other and each reads the other's result.
     """
-    if not _storable(order_id):
-        return False
-    return connection.execute(_LOCK, {"order_id": order_id}).rowcount == 1
+    return _with_lines(connection, _LOCK, order_id)
 
 
 def find(connection: Connection, order_id: str) -> Order | None:
+    return _with_lines(connection, _FIND, order_id)
+
+
+def _with_lines(connection: Connection, statement: Executable, order_id: str) -> Order | None:
+    """The order row ``statement`` gives for ``order_id``, with its lines."""
     if not _storable(order_id):
         return None
-    row = connection.execute(_FIND, {"order_id": order_id}).first()
+    row = connection.execute(statement, {"order_id": order_id}).first()
     if row is None:
         return None
     lines = connection.execute(_LINES_OF_ORDER, {"order_id": order_id})

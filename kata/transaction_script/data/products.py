@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Integer,
@@ -111,7 +112,7 @@ def _reserving(skus: int) -> Update:
     quantity = _per_sku(skus)
     return (
         update(products)
-        .where(products.c.sku.in_(_locked_in_sku_order()))
+        .where(products.c.sku.in_(_locked_in_sku_order(skus)))
         .where(products.c.stock >= quantity)
         .values(stock=products.c.stock - quantity)
         .returning(products.c.sku)
@@ -122,7 +123,7 @@ def _releasing(skus: int) -> Update:
     quantity = _per_sku(skus)
     return (
         update(products)
-        .where(products.c.sku.in_(_locked_in_sku_order()))
+        .where(products.c.sku.in_(_locked_in_sku_order(skus)))
         .values(stock=products.c.stock + quantity)
     )
 
@@ -130,22 +131,27 @@ def _releasing(skus: int) -> Update:
 def _per_sku(skus: int) -> ColumnElement[int]:
     """Each row's own quantity, as ``CASE sku WHEN :sku_0 THEN :quantity_0 ... END``."""
     whens: dict[Any, Any] = {
-        bindparam(f"sku_{n}", type_=String): bindparam(f"quantity_{n}", type_=Integer)
-        for n in range(skus)
+        _sku(n): bindparam(f"quantity_{n}", type_=Integer) for n in range(skus)
     }
     return case(whens, value=products.c.sku)
 
 
+def _sku(n: int) -> BindParameter[str]:
+    # The same parameter in the CASE and in the IN list: an expanding IN would be rendered
+    # anew at every call, and the statements are already built for each number of SKUs.
+    return bindparam(f"sku_{n}", type_=String)
+
+
 def _per_sku_values(quantities: Mapping[str, int]) -> dict[str, Any]:
-    """The values of the statement's parameters: each SKU with its quantity, and all SKUs."""
-    values: dict[str, Any] = {"skus": list(quantities)}
+    """The values of the statement's parameters: each SKU with its quantity."""
+    values: dict[str, Any] = {}
     for n, (sku, quantity) in enumerate(quantities.items()):
         values[f"sku_{n}"] = sku
         values[f"quantity_{n}"] = quantity
     return values
 
 
-def _locked_in_sku_order() -> Select[tuple[str]]:
+def _locked_in_sku_order(skus: int) -> Select[tuple[str]]:
     """The SKUs, their rows locked in SKU order before the UPDATE changes them.
 
     An UPDATE locks rows in whatever order it scans them, and two scripts that lock the
@@ -154,7 +160,7 @@ def _locked_in_sku_order() -> Select[tuple[str]]:
     """
     return (
         select(products.c.sku)
-        .where(products.c.sku.in_(bindparam("skus", expanding=True)))
+        .where(products.c.sku.in_([_sku(n) for n in range(skus)]))
         .order_by(products.c.sku)
         .with_for_update()
     )

@@ -40,12 +40,12 @@ def optional_json_body() -> dict[str, Any] | None:
 
 def _strict_json(data: bytes) -> Any:
     try:
+        text = data.decode("utf-8")  # strict: an encoded surrogate is refused here
         value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_object_without_repeated_keys,
-            parse_constant=_refuse_constant,
+            text, object_pairs_hook=_object_without_repeated_keys, parse_constant=_refuse_constant
         )
-        _refuse_lone_surrogates(value)
+        if "\\u" in text:  # only an escape can make a lone surrogate: look only then
+            _refuse_lone_surrogates(value)
     except (UnicodeError, ValueError, RecursionError) as error:
         raise Problem("malformed-request", "The body is not valid JSON.") from error
     return value

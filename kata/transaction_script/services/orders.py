@@ -186,10 +186,9 @@ def ship_order(connection: Connection, order_id: str) -> Order:
 
 def locked_order(connection: Connection, order_id: str) -> Order:
     """The order, row-locked until the script's transaction ends."""
-    if not orders.lock(connection, order_id):
+    order = orders.lock(connection, order_id)
+    if order is None:
         raise NotFound(f"No order {order_id}.")
-    order = orders.find(connection, order_id)
-    assert order is not None  # locked a moment ago, in this transaction
     return order
 
 
