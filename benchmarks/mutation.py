@@ -140,7 +140,7 @@ OWN_TESTS: dict[str, tuple[str, ...]] = {
         "tests/differential/test_event_sourced_rebuild.py",
         DATABASE_TESTS,
     ),
-    "microservices": ("tests/microservices", DATABASE_TESTS),
+    "microservices": ("tests/microservices", DATABASE_TESTS, GIVING_UP_TESTS),
 }
 
 # What the suite needs beside kata/ in mutmut's copy (the root conftest loads tests' plugins,

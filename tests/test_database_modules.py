@@ -15,14 +15,24 @@ from __future__ import annotations
 import importlib
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, create_engine, func, select
+from sqlalchemy import MetaData, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from kata.aggregate.application import ports as aggregate_ports
+from kata.aggregate.infrastructure import database as aggregate_database
+from kata.aggregate.infrastructure.unit_of_work import SqlUnitOfWork as AggregateUnitOfWork
+from kata.hexagonal.adapters.outbound.sqlalchemy import database as hexagonal_database
+from kata.hexagonal.adapters.outbound.sqlalchemy.unit_of_work import (
+    SqlUnitOfWork as HexagonalUnitOfWork,
+)
+from kata.hexagonal.application.ports import outbound as hexagonal_ports
 from tests.backends import LOCK_NOT_AVAILABLE, fresh_postgres_or_skip
 
 # Each variant's database module, and how it makes its schema from a URL (then closes).
@@ -199,3 +209,47 @@ def test_on_sqlite_every_transaction_takes_the_write_lock_as_it_begins(
     finally:
         rival.close()
         engine.dispose()
+
+
+# The units of work that begin their transaction themselves on their variant's database: how
+# each opens on it, and the refusal that tells its use case to run again. (event_sourced's
+# store has this case in tests/event_sourced/test_store.py, microservices' unit of work in
+# tests/microservices/test_sql_adapters.py.)
+UNITS_OF_WORK: dict[str, tuple[ModuleType, Callable[[Any], Any], type[Exception]]] = {
+    "aggregate": (aggregate_database, AggregateUnitOfWork, aggregate_ports.Conflict),
+    "hexagonal": (
+        hexagonal_database,
+        lambda database: HexagonalUnitOfWork(database, lambda: datetime.now(UTC)),
+        hexagonal_ports.Conflict,
+    ),
+}
+
+
+def _no_busy_wait(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")  # refused at once, not after 30 s
+
+
+@pytest.mark.parametrize("variant", list(UNITS_OF_WORK))
+def test_on_sqlite_a_unit_of_work_kept_from_the_write_lock_lost_a_race(
+    variant: str, tmp_path: Path
+) -> None:
+    """A unit of work begins by taking SQLite's write lock (``BEGIN IMMEDIATE``). One that a
+    rival transaction keeps waiting past the busy timeout lost a race: its ``__enter__``
+    raises the variant's ``Conflict``, which the use case runs again, and gives its
+    connection back to the pool."""
+    module, unit_of_work, conflict = UNITS_OF_WORK[variant]
+    path = tmp_path / "kata.sqlite3"
+    database = module.Database(f"sqlite:///{path}")
+    event.listen(database.engine, "connect", _no_busy_wait, insert=True)
+    rival = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        database.create_schema()
+        rival.execute("BEGIN IMMEDIATE")  # the rival holds the write lock
+
+        with pytest.raises(conflict, match="database is locked"):
+            unit_of_work(database).__enter__()
+
+        assert database.engine.pool.checkedout() == 0
+    finally:
+        rival.close()
+        database.close()

@@ -5,8 +5,10 @@ every problem's.
 The shared suite cannot stage this: its races rarely lose even once, and never eight times in
 a row. Each variant keeps its retry in a module of its own (a decorator, a function); here
 each runs a use case whose every run is overtaken by a rival, without a database and without
-the pauses between runs. (event_sourced's ``command`` has its case in
-``tests/event_sourced/test_store.py``.)
+the pauses between runs. Each case wraps its use case in the variant's retry as it runs, not
+at import, so that the retry's code is what it is then: a mutation run switches a mutant on
+after the variant's own use cases were decorated at import, which keep the original.
+(event_sourced's ``command`` has its case in ``tests/event_sourced/test_store.py``.)
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from kata.domain_model.services import unit as domain_model_unit
 from kata.hexagonal.application.ports import errors as hexagonal_errors
 from kata.hexagonal.application.ports import outbound as hexagonal_ports
 from kata.hexagonal.application.services import unit as hexagonal_unit
+from kata.microservices.ordering.application import errors as microservices_errors
+from kata.microservices.ordering.application import ports as microservices_ports
+from kata.microservices.ordering.application import use_cases as microservices_use_cases
 from kata.transaction_script.data import database as transaction_script_database
 from kata.transaction_script.services import errors as transaction_script_errors
 from kata.transaction_script.services import transaction
@@ -88,6 +93,15 @@ def _hexagonal(runs: Runs) -> None:
     hexagonal_unit.in_unit_of_work(units, lambda uow: None)
 
 
+def _microservices(runs: Runs) -> None:
+    @microservices_use_cases.use_case
+    def use_case(services: Any) -> None:
+        runs.append(services)
+        raise microservices_ports.Conflict("a saga is already in flight for the order")
+
+    use_case(object())  # type: ignore[arg-type]  # it never gets to use its services
+
+
 # Each variant's retry module, a run of a use case that always loses, and its refusal.
 VARIANTS: dict[str, tuple[ModuleType, Callable[[Runs], None], type[Exception]]] = {
     "transaction_script": (
@@ -98,6 +112,11 @@ VARIANTS: dict[str, tuple[ModuleType, Callable[[Runs], None], type[Exception]]] 
     "domain_model": (domain_model_unit, _domain_model, domain_model_errors.ConcurrentModification),
     "aggregate": (aggregate_unit, _aggregate, aggregate_errors.ConcurrentModification),
     "hexagonal": (hexagonal_unit, _hexagonal, hexagonal_errors.ConcurrentModification),
+    "microservices": (
+        microservices_use_cases,
+        _microservices,
+        microservices_errors.ConcurrentModification,
+    ),
 }
 
 

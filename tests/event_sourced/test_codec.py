@@ -28,6 +28,7 @@ from kata.event_sourced.domain.events import (
     StockReleased,
     StockReserved,
 )
+from kata.event_sourced.domain.snapshots import ProductSnapshot
 from kata.event_sourced.eventstore import codec
 from tests.event_sourced.builders import CUSTOMER, NOW, ORDER_ID, line, money
 
@@ -114,3 +115,29 @@ def test_a_published_event_is_stored_in_the_wire_form_of_the_spec(published: str
 
     assert type_name == published
     assert json.loads(data) == wire
+
+
+def test_a_process_that_never_used_the_codec_reads_and_writes_every_class_from_its_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The codec learns a class's fields the first time it meets it, then keeps them for the
+    process. In a test run every class is met long before any one case runs (and a mutation
+    run forks each worker from a process that already met them all), so here each class
+    meets a codec that has learned nothing yet, when it is written and again when it is read
+    back: as in a new process, a server restarted on a log written by another."""
+
+    def forget() -> None:
+        monkeypatch.setattr(codec, "_FIELDS", {})
+
+    for event in EXAMPLES:
+        forget()
+        type_name, data, occurred_at = codec.encode(event)
+        forget()
+        stream = codec.stream_of(event)
+        forget()
+        assert codec.decode(type_name, stream, data, occurred_at or STORED_AT) == event
+    snapshot = ProductSnapshot("SKU-A", "Widget", money("12.50"), 7)
+    forget()
+    _, data = codec.encode_snapshot(snapshot)
+    forget()
+    assert codec.decode_snapshot("product/SKU-A", data) == snapshot

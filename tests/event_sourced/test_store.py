@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, literal, select
 from sqlalchemy.exc import DBAPIError
 
 from kata.event_sourced.application import unit
@@ -35,7 +35,7 @@ from kata.event_sourced.domain.events import (
 from kata.event_sourced.domain.product import Product
 from kata.event_sourced.domain.values import Quantity, Sku
 from kata.event_sourced.eventstore.database import Database, lost_a_race
-from kata.event_sourced.eventstore.store import SqlEventStore
+from kata.event_sourced.eventstore.store import SqlEventStore, _latest_snapshot
 from kata.event_sourced.eventstore.tables import events, positions, snapshots
 from kata.event_sourced.projections import tables
 from kata.event_sourced.projections.projector import project
@@ -167,18 +167,18 @@ def test_of_two_overlapping_transactions_at_one_version_the_second_to_commit_is_
             database.close()
 
 
-def _restock_one_at_a_time(database: Database, times: int) -> None:
-    """SKU-A restocked by one unit, ``times`` times, each in its own transaction."""
+def _restock_one_at_a_time(database: Database, times: int, sku: str = "SKU-A") -> None:
+    """Product ``sku`` restocked by one unit, ``times`` times, each in its own transaction."""
     for _ in range(times):
         with _store(database) as store:
             streams = Streams(store)
-            streams.products([Sku("SKU-A")])[Sku("SKU-A")].restock(Quantity(1))
+            streams.products([Sku(sku)])[Sku(sku)].restock(Quantity(1))
             streams.save()
 
 
-def _snapshot_versions(database: Database) -> list[int]:
+def _snapshot_versions(database: Database, stream: str = A) -> list[int]:
     with database.engine.connect() as connection:
-        query = select(snapshots.c.version).where(snapshots.c.stream == A)
+        query = select(snapshots.c.version).where(snapshots.c.stream == stream)
         return list(connection.scalars(query.order_by(snapshots.c.version)))
 
 
@@ -201,6 +201,35 @@ def test_a_product_loads_from_its_latest_snapshot_and_the_events_after_it(
     )
     assert vars(loaded[Sku("SKU-A")]) == vars(whole)
     assert loaded[Sku("SKU-A")].stock == 100 + 2 * SNAPSHOT_EVERY + 2
+
+
+def test_each_product_loads_from_the_latest_snapshot_of_its_own_stream(
+    database: Database,
+) -> None:
+    """Two streams with snapshots at different versions: each loads from its own latest one
+    (SKU-A's at 2 * EVERY, SKU-B's at EVERY), not from the latest of any stream."""
+    _restock_one_at_a_time(database, 2 * SNAPSHOT_EVERY + 1)  # A: 2 * EVERY + 2 events
+    _restock_one_at_a_time(database, SNAPSHOT_EVERY, sku="SKU-B")  # B: EVERY + 1 events
+
+    with _store(database) as store:
+        since = store.read_since_snapshot([A, B])
+        loaded = Streams(store).products([Sku("SKU-A"), Sku("SKU-B")])
+    with database.engine.connect() as connection:  # the statement's part that picks it
+        latest = {s: connection.scalar(select(_latest_snapshot(literal(s)))) for s in (A, B)}
+
+    assert (_snapshot_versions(database, A), _snapshot_versions(database, B)) == (
+        [SNAPSHOT_EVERY, 2 * SNAPSHOT_EVERY],
+        [SNAPSHOT_EVERY],
+    )
+    assert latest == {A: 2 * SNAPSHOT_EVERY, B: SNAPSHOT_EVERY}
+    assert {stream: (s.version, len(s.events)) for stream, s in since.items()} == {
+        A: (2 * SNAPSHOT_EVERY, 2),
+        B: (SNAPSHOT_EVERY, 1),
+    }
+    assert (loaded[Sku("SKU-A")].stock, loaded[Sku("SKU-B")].stock) == (
+        100 + 2 * SNAPSHOT_EVERY + 1,
+        7 + SNAPSHOT_EVERY,
+    )
 
 
 def test_a_snapshot_with_no_event_after_it_is_the_product(database: Database) -> None:
