@@ -1060,12 +1060,22 @@ def _mutmut_copy(
     variant: str, figures: Mapping[str, Any], database_url: str | None, children: int, keep: bool
 ) -> Iterator[Path]:
     """A scratch copy holding mutmut's mutants and its map of which tests reach which
-    function on that database: a run of one mutant (any: the record's first survivor) makes
-    both, far cheaper than a run of all."""
+    function on that database: a run of one mutant (any the record names) makes both, far
+    cheaper than a run of all."""
     with _scratch(variant, keep) as scratch:
-        first = figures["survivors"][0]["mutant"]
-        run_mutmut(scratch, variant, database_url, children, mutants=[first])
+        run_mutmut(scratch, variant, database_url, children, mutants=[_named_mutant(figures)])
         yield scratch
+
+
+def _named_mutant(figures: Mapping[str, Any]) -> str:
+    """A mutant of the record's variant: its first survivor, else its first declared
+    equivalent (a record with neither has no mutant left to judge again)."""
+    if figures["survivors"]:
+        return str(figures["survivors"][0]["mutant"])
+    declared = load_equivalents(EQUIVALENTS.read_text(), figures["variant"])
+    if not declared:
+        raise SystemExit(f"the record of {figures['variant']} names no mutant to start from")
+    return declared[0].mutant
 
 
 def recheck(

@@ -592,3 +592,16 @@ def test_the_report_says_how_many_survivors_a_fresh_run_of_the_whole_suite_kille
     figures = _recorded(["m.a__mutmut_1"]) | {"survivors_run_afresh": 4}
 
     assert "under the whole suite: 4 killed" in mutation.report(figures)
+
+
+def test_a_later_pass_starts_from_a_survivor_or_else_from_a_declared_equivalent() -> None:
+    survivor = {"mutant": f"{ORDERS}.x_cancel__mutmut_3", "location": "", "mutation": ""}
+    declared = mutation.load_equivalents(mutation.EQUIVALENTS.read_text(), "aggregate")
+
+    assert (
+        mutation._named_mutant({"variant": "aggregate", "survivors": [survivor]})
+        == (survivor["mutant"])
+    )
+    assert mutation._named_mutant({"variant": "aggregate", "survivors": []}) == (declared[0].mutant)
+    with pytest.raises(SystemExit, match="names no mutant"):
+        mutation._named_mutant({"variant": "no_such_variant", "survivors": []})
