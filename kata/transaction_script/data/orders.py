@@ -7,11 +7,24 @@ one costs more than running it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import Connection, Executable, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from kata.transaction_script.data.money import from_cents, to_cents
 from kata.transaction_script.data.tables import order_lines, orders
@@ -30,7 +43,9 @@ _FIND = select(orders).where(orders.c.id == bindparam("order_id"))
 _COUNT = select(func.count()).where(
     orders.c.customer_id == bindparam("customer_id"), orders.c.status == bindparam("status")
 )
-_DELETE_LINES = delete(order_lines).where(order_lines.c.order_id == bindparam("order_id"))
+_DELETE_LINE = delete(order_lines).where(
+    order_lines.c.order_id == bindparam("order_id"), order_lines.c.sku == bindparam("sku")
+)
 _LINES_OF_ORDER = (
     select(order_lines)
     .where(order_lines.c.order_id == bindparam("order_id"))
@@ -43,6 +58,22 @@ _LINES_OF = (
     .order_by(order_lines.c.order_id, order_lines.c.sku)
 )
 _CHANGE = update(orders).where(orders.c.id == bindparam("order_id"))
+
+
+def _setting_line(insert_into: Callable[[Table], Any]) -> Executable:
+    """An upsert: INSERT … ON CONFLICT (order_id, sku) DO UPDATE SET quantity. Both databases
+    speak it, but SQLAlchemy builds it with each dialect's own ``insert``."""
+    statement = insert_into(order_lines)
+    return cast(
+        Executable,
+        statement.on_conflict_do_update(
+            index_elements=[order_lines.c.order_id, order_lines.c.sku],
+            set_={"quantity": statement.excluded.quantity},
+        ),
+    )
+
+
+_SET_LINE = {"sqlite": _setting_line(sqlite.insert), "postgresql": _setting_line(postgresql.insert)}
 
 
 def insert_order(connection: Connection, order: Order) -> None:
@@ -113,17 +144,27 @@ def count(connection: Connection, customer_id: str, status: str) -> int:
     return int(found or 0)
 
 
-def replace_lines(
-    connection: Connection,
-    order_id: str,
-    lines: Sequence[OrderLine],
-    *,
-    subtotal: Decimal,
-    discount: Decimal,
-    total: Decimal,
+def set_line(connection: Connection, order_id: str, line: OrderLine) -> None:
+    """Add the line, or set the quantity of the order's line for its SKU (one row per SKU:
+    an existing line keeps its unit price)."""
+    connection.execute(
+        _SET_LINE[connection.dialect.name],
+        {
+            "order_id": order_id,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "unit_price_cents": to_cents(line.unit_price),
+        },
+    )
+
+
+def remove_line(connection: Connection, order_id: str, sku: str) -> None:
+    connection.execute(_DELETE_LINE, {"order_id": order_id, "sku": sku})
+
+
+def set_totals(
+    connection: Connection, order_id: str, *, subtotal: Decimal, discount: Decimal, total: Decimal
 ) -> None:
-    connection.execute(_DELETE_LINES, {"order_id": order_id})
-    _insert_lines(connection, order_id, lines)
     _change(
         connection,
         order_id,

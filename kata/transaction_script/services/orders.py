@@ -136,8 +136,9 @@ def set_line(connection: Connection, order_id: str, sku: str, quantity: int) -> 
         raise TooManyLines(f"An order has at most {MAX_LINES} lines.")
     # rule: O2 (a new line takes today's price, an existing one keeps its own)
     unit_price = product.price if existing is None else existing.unit_price
+    changed = OrderLine(sku, quantity, unit_price)
     lines = [line for line in order.lines if line.sku != sku]
-    lines.append(OrderLine(sku, quantity, unit_price))
+    lines.append(changed)
     totals = price(lines)
     check_order_limit(totals)
     more = quantity - (0 if existing is None else existing.quantity)
@@ -147,7 +148,8 @@ def set_line(connection: Connection, order_id: str, sku: str, quantity: int) -> 
             raise InsufficientStock(f"Not enough stock of {sku}.", short)
     if more < 0:
         products.release(connection, {sku: -more})
-    return _save_lines(connection, order, lines, totals)
+    orders.set_line(connection, order.id, changed)
+    return _amended(connection, order, lines, totals)
 
 
 @script
@@ -162,7 +164,8 @@ def remove_line(connection: Connection, order_id: str, sku: str) -> Order:
         raise LastLine("An order keeps at least one line; cancel it instead.")
     lines = [line for line in order.lines if line.sku != sku]
     products.release(connection, {sku: removed.quantity})
-    return _save_lines(connection, order, lines, price(lines))
+    orders.remove_line(connection, order.id, sku)
+    return _amended(connection, order, lines, price(lines))
 
 
 @script
@@ -218,17 +221,11 @@ def _reserve_all(connection: Connection, lines: Iterable[OrderLine]) -> None:
         raise InsufficientStock("Not enough stock for every line.", short)
 
 
-def _save_lines(
-    connection: Connection, order: Order, lines: list[OrderLine], totals: Totals
-) -> Order:
+def _amended(connection: Connection, order: Order, lines: list[OrderLine], totals: Totals) -> Order:
+    """Finish a change of one line (already written): the totals, and the event."""
     lines.sort(key=lambda line: line.sku)
-    orders.replace_lines(
-        connection,
-        order.id,
-        lines,
-        subtotal=totals.subtotal,
-        discount=totals.discount,
-        total=totals.total,
+    orders.set_totals(
+        connection, order.id, subtotal=totals.subtotal, discount=totals.discount, total=totals.total
     )
     outbox.record(
         connection,
