@@ -130,7 +130,7 @@ DATABASE_TESTS = "tests/test_database_modules.py"
 # A use case that loses every race, for each variant whose retry has no case of its own.
 GIVING_UP_TESTS = "tests/test_giving_up.py"
 OWN_TESTS: dict[str, tuple[str, ...]] = {
-    "transaction_script": (DATABASE_TESTS, GIVING_UP_TESTS),
+    "transaction_script": ("tests/transaction_script", DATABASE_TESTS, GIVING_UP_TESTS),
     "domain_model": ("tests/domain_model", DATABASE_TESTS, GIVING_UP_TESTS),
     "aggregate": ("tests/aggregate", DATABASE_TESTS, GIVING_UP_TESTS),
     "hexagonal": ("tests/hexagonal", DATABASE_TESTS, GIVING_UP_TESTS),

@@ -1,6 +1,6 @@
 """A use case that loses every race (spec section 6): run again, at most ``ATTEMPTS`` runs in
-all, then refused with 409 ``concurrent-modification``, whose problem detail is a string like
-every problem's.
+all, then refused with 409 ``concurrent-modification``, whose problem detail says to try again
+in the same words in every variant.
 
 The shared suite cannot stage this: its races rarely lose even once, and never eight times in
 a row. Each variant keeps its retry in a module of its own (a decorator, a function); here
@@ -133,6 +133,5 @@ def test_a_use_case_that_loses_every_race_gives_up_with_a_concurrent_modificatio
 
     assert len(runs) == module.ATTEMPTS
     assert getattr(refused.value, "code", None) == "concurrent-modification"
-    detail = getattr(refused.value, "detail", None)
-    assert isinstance(detail, str)
-    assert detail
+    # The spec asks only for a string; every variant words it the same (its own tests pin it).
+    assert getattr(refused.value, "detail", None) == "Too many concurrent changes; try again."
