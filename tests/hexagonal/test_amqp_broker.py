@@ -3,22 +3,30 @@ publishes committed events to ``kata.events`` and takes payment results from its
 (O10: acknowledged after the commit, so a redelivery changes nothing).
 
 They run where ``KATA_TEST_AMQP_URL`` names a broker (``.ci/run`` sets it) and are skipped
-elsewhere. Each test has its own payment queue (``KATA_AMQP_PAYMENT_QUEUE``) and its own
-queue bound to ``kata.events``, so parallel runs never take each other's messages; they wait
-for broker messages (a consumer with a deadline), never for a fixed time.
+elsewhere, but for those of the relay worker's thread, which need none. Each test has its own
+payment queue (``KATA_AMQP_PAYMENT_QUEUE``) and its own queue bound to ``kata.events``, so
+parallel runs never take each other's messages; they wait for broker messages (a consumer with
+a deadline) or for what a worker noted doing, never for a fixed time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import secrets
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pika
 import pytest
@@ -32,12 +40,23 @@ from kata.hexagonal.adapters.inbound.amqp.consumer import (
     rejected_queue,
 )
 from kata.hexagonal.adapters.inbound.http.wiring import USE_CASES
-from kata.hexagonal.adapters.outbound.amqp.messages import EVENTS_EXCHANGE
+from kata.hexagonal.adapters.outbound.amqp.messages import EVENTS_EXCHANGE, event_json
 from kata.hexagonal.adapters.outbound.amqp.publisher import declare_events_exchange
-from kata.hexagonal.adapters.outbound.amqp.relay import RelayWorker
+from kata.hexagonal.adapters.outbound.amqp.relay import Relay, RelayWorker
+from kata.hexagonal.adapters.outbound.memory.store import MemoryStore
+from kata.hexagonal.adapters.outbound.memory.unit_of_work import in_memory_units
 from kata.hexagonal.application.ports.errors import ConcurrentModification
-from kata.hexagonal.application.ports.inbound import OrderView, Payments, RecordPaymentResult
+from kata.hexagonal.application.ports.inbound import (
+    OrderView,
+    Payments,
+    ReadEvents,
+    RecordPaymentResult,
+    RegisterProduct,
+)
+from kata.hexagonal.application.ports.outbound import EventPublisher
+from kata.hexagonal.application.services.events import OutboxRelay
 from tests.acceptance.driver import Driver, InProcessDriver, LiveHttpDriver
+from tests.hexagonal.builders import place_command
 from tests.serving import KataServer
 
 BROKER_ENV = "KATA_TEST_AMQP_URL"
@@ -73,7 +92,9 @@ class Broker:
         declare_payment_queue(self.channel, self.payment_queue)
         declare_events_exchange(self.channel)
         self.events_queue = f"kata.events.test-{token}"
-        self.channel.queue_declare(self.events_queue, exclusive=True, auto_delete=True)
+        # Exclusive: gone with this connection; not auto-deleted, so it outlives a consumer
+        # (a test may take from it more than once).
+        self.channel.queue_declare(self.events_queue, exclusive=True)
         self.channel.queue_bind(self.events_queue, EVENTS_EXCHANGE, routing_key="#")
 
     def publish_payment(self, body: dict[str, Any] | bytes) -> None:
@@ -85,14 +106,14 @@ class Broker:
             properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
         )
 
-    def take(self, queue: str, until: Callable[[Message], bool]) -> list[Message]:
+    def take(
+        self, queue: str, until: Callable[[Message], bool], within: float = DEADLINE_SECONDS
+    ) -> list[Message]:
         """Messages from ``queue`` up to the first that ``until`` accepts, within the deadline."""
         taken: list[Message] = []
-        deadline = time.monotonic() + DEADLINE_SECONDS
+        deadline = time.monotonic() + within
         try:
-            for method, properties, body in self.channel.consume(
-                queue, inactivity_timeout=DEADLINE_SECONDS
-            ):
+            for method, properties, body in self.channel.consume(queue, inactivity_timeout=within):
                 if method is None or time.monotonic() > deadline:
                     raise AssertionError(f"no awaited message on {queue}; took {taken}")
                 self.channel.basic_ack(method.delivery_tag)
@@ -103,15 +124,29 @@ class Broker:
             self.channel.cancel()  # anything fetched but not taken goes back to the queue
         raise AssertionError("the consumer ended")  # pragma: no cover - consume never ends
 
-    def events_of(self, order_ids: set[str], until: Callable[[Message], bool]) -> list[Message]:
+    def events_of(
+        self,
+        order_ids: set[str],
+        until: Callable[[Message], bool],
+        within: float = DEADLINE_SECONDS,
+    ) -> list[Message]:
         """Events of these orders from ``kata.events`` (other runs publish there too)."""
-        return [
-            message
-            for message in self.take(
-                self.events_queue, lambda m: m.body["order_id"] in order_ids and until(m)
-            )
-            if message.body["order_id"] in order_ids
-        ]
+        return _of(
+            order_ids,
+            self.take(
+                self.events_queue, lambda m: m.body["order_id"] in order_ids and until(m), within
+            ),
+        )
+
+    def events_now(self, order_ids: set[str]) -> list[Message]:
+        """Events of these orders waiting on ``kata.events`` now, taken off it (what a publisher
+        with confirms published before it returned is there)."""
+        taken: list[Message] = []
+        while True:
+            method, properties, body = self.channel.basic_get(self.events_queue, auto_ack=True)
+            if method is None:
+                return _of(order_ids, taken)
+            taken.append(Message(method.routing_key, properties, _parsed(body)))
 
     def count(self, queue: str) -> int:
         """Messages ready in ``queue``."""
@@ -123,6 +158,10 @@ class Broker:
         self.channel.queue_delete(self.payment_queue)
         self.channel.queue_delete(rejected_queue(self.payment_queue))
         self.connection.close()
+
+
+def _of(order_ids: set[str], messages: list[Message]) -> list[Message]:
+    return [message for message in messages if message.body["order_id"] in order_ids]
 
 
 def _parsed(body: bytes) -> Any:
@@ -390,6 +429,219 @@ def test_the_relay_worker_publishes_events_committed_before_it_started(
 
     assert [m.body for m in seen] == _events_over_http(local, order["id"])
     assert [m.body["seq"] for m in seen] == sorted(m.body["seq"] for m in seen)
+
+
+# --- the relay worker in process, on an in-memory outbox ------------------------------------
+
+# The relay polls every 50 ms here: an event committed while it waits is out within a poll.
+POLL_SECONDS = 0.05
+# The longest a test waits for an event the relay takes at its next poll (a hundred polls).
+NEXT_POLL_DEADLINE_SECONDS = 5.0
+# The longest a process may take to end once its main thread is done (a relay held up by a
+# broker that never answers would hold it for pika's 15 s handshake timeout).
+EXIT_SECONDS = 5.0
+RELAY_LOGGER = "kata.hexagonal.adapters.outbound.amqp.relay"
+RELAY_THREAD = "kata-amqp-relay"
+RETRIED = "retried"  # the worker logged that it lost the broker and will try again
+FOUND_EMPTY = "found the outbox empty"
+
+
+class Seen:
+    """What a worker under test did, noted from its thread; the test waits for it."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._changed = threading.Condition()
+
+    def note(self, what: str) -> None:
+        with self._changed:
+            self._seen.add(what)
+            self._changed.notify_all()
+
+    def wait_for_any(self, *what: str) -> set[str]:
+        """Those of ``what`` seen, once one was (or the deadline passed)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._seen & set(what), DEADLINE_SECONDS)
+            return self._seen & set(what)
+
+
+class MemoryShop:
+    """The inside on in-memory adapters, order ids random as in production (other runs
+    publish to ``kata.events`` too), and the relay the composition root would hand a worker,
+    noting each time it found the outbox empty."""
+
+    def __init__(self, seen: Seen) -> None:
+        self._units = in_memory_units(MemoryStore(), bootstrap.utc_now)
+        self.cases = bootstrap.use_cases(self._units)
+        self._seen = seen
+        self.cases.catalogue.register(RegisterProduct("TEA", "Tea", Decimal("10.50"), 99))
+
+    def place_order(self) -> str:
+        order = self.cases.ordering.place(
+            place_command(("TEA", 2), customer_id=f"c-{secrets.token_hex(4)}")
+        )
+        return order.id
+
+    def events(self) -> list[dict[str, Any]]:
+        return [event_json(record) for record in self.cases.events.read(ReadEvents(0, 100))]
+
+    def relay_to(self, publisher: EventPublisher) -> Relay:
+        relay = OutboxRelay(self._units, publisher).relay
+
+        def relay_and_note() -> int:
+            published = relay()
+            if not published:
+                self._seen.note(FOUND_EMPTY)
+            return published
+
+        return relay_and_note
+
+
+class NoteRetries(logging.Handler):
+    """Notes the relay worker's warnings: it lost the broker and will try again."""
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(logging.WARNING)
+        self._seen = seen
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "relay lost the broker" in record.getMessage():
+            self._seen.note(RETRIED)
+
+
+@pytest.fixture
+def seen() -> Iterator[Seen]:
+    """What the workers of the test did; the relay worker's warnings are noted too."""
+    noted = Seen()
+    handler = NoteRetries(noted)
+    logger = logging.getLogger(RELAY_LOGGER)
+    logger.addHandler(handler)
+    yield noted
+    logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def refused_url(refusal: str) -> Iterator[str]:
+    """A broker URL the test broker's host refuses: its password wrong, or a port of this
+    machine where nothing listens (bound by the test for as long as it runs, never listening)."""
+    if refusal == "wrong-password":
+        parts = urlsplit(BROKER_URL)
+        userinfo, _, host_port = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0] or "guest"
+        netloc = f"{user}:not-the-password-{secrets.token_hex(4)}@{host_port}"
+        yield urlunsplit(parts._replace(netloc=netloc))
+        return
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"amqp://guest:guest@127.0.0.1:{bound.getsockname()[1]}/"
+
+
+@pytest.mark.parametrize("refusal", ["wrong-password", "nothing-listening"])
+def test_a_relay_the_broker_refuses_publishes_nothing_and_a_relay_it_accepts_then_sends_all(
+    broker: Broker, seen: Seen, refusal: str
+) -> None:
+    """A relay pointed at the wrong broker URL publishes nothing there (nor anywhere else) and
+    loses nothing: a relay on the right URL afterwards sends every event, each once, in order."""
+    shop = MemoryShop(seen)
+    order_ids = {shop.place_order(), shop.place_order()}
+    with refused_url(refusal) as url:
+        refused = RelayWorker(url, shop.relay_to, poll_seconds=POLL_SECONDS)
+        refused.start()
+        try:
+            outcome = seen.wait_for_any(RETRIED, FOUND_EMPTY)
+        finally:
+            refused.stop(timeout=DEADLINE_SECONDS)
+
+    assert broker.events_now(order_ids) == []
+    assert outcome == {RETRIED}
+
+    accepted = RelayWorker(broker.url, shop.relay_to, poll_seconds=POLL_SECONDS)
+    last_seq = shop.events()[-1]["seq"]
+    accepted.start()
+    try:
+        relayed = broker.events_of(order_ids, lambda m: m.body["seq"] == last_seq)
+    finally:
+        accepted.stop(timeout=DEADLINE_SECONDS)
+    assert [message.body for message in relayed] == shop.events()
+    assert broker.events_now(order_ids) == []  # and none of them twice
+
+
+def test_an_event_committed_after_the_relay_found_the_outbox_empty_goes_out_at_the_next_poll(
+    broker: Broker, seen: Seen
+) -> None:
+    """Once the relay found nothing to publish it waits ``poll_seconds``, not until stopped:
+    what is committed meanwhile goes out at its next look."""
+    shop = MemoryShop(seen)
+    relay = RelayWorker(broker.url, shop.relay_to, poll_seconds=POLL_SECONDS)
+    relay.start()
+    try:
+        assert seen.wait_for_any(FOUND_EMPTY), "the relay did not look at the outbox"
+        order_id = shop.place_order()
+        [placed] = broker.events_of(
+            {order_id}, _is_event("OrderPlaced", order_id), within=NEXT_POLL_DEADLINE_SECONDS
+        )
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+    assert [placed.body] == shop.events()
+
+
+def _never_relays(publisher: EventPublisher) -> Relay:
+    return lambda: 0
+
+
+def test_the_relay_worker_runs_on_a_daemon_thread_of_its_own() -> None:
+    """Its thread is named for what it does (``threading.enumerate``, a debugger's dump; from
+    Python 3.14 ``ps -T`` too), and a daemon: a process ending is never held up by it."""
+    with refused_url("nothing-listening") as url:  # it retries in the back, a second apart
+        relay = RelayWorker(url, _never_relays)
+        before = set(threading.enumerate())
+        relay.start()
+        try:
+            # The thread start() started, found by name (pika starts short-lived ones too).
+            named = [t for t in threading.enumerate() if t not in before and t.name == RELAY_THREAD]
+            assert [thread.daemon for thread in named] == [True]
+        finally:
+            relay.stop(timeout=DEADLINE_SECONDS)
+    assert not named[0].is_alive()
+
+
+# A program that runs a relay against the broker URL it is given, stops it once told to (a line
+# on its stdin), and ends its main thread.
+STUCK_RELAY_PROGRAM = """
+import sys
+from kata.hexagonal.adapters.outbound.amqp.relay import RelayWorker
+
+relay = RelayWorker(sys.argv[1], lambda publisher: lambda: 0)
+relay.start()
+sys.stdin.readline()
+relay.stop(timeout=0.1)
+"""
+
+
+def test_a_process_whose_relay_waits_on_a_broker_that_never_answers_still_exits() -> None:
+    """A broker that accepts the connection and then says nothing holds the relay in pika's
+    handshake for as long as pika's timeouts allow (15 s); ``stop`` gives up waiting for it,
+    and the process still ends as soon as its main thread does."""
+    with socket.create_server(("127.0.0.1", 0)) as silent_broker:
+        silent_broker.settimeout(DEADLINE_SECONDS)
+        url = f"amqp://guest:guest@127.0.0.1:{silent_broker.getsockname()[1]}/"
+        program = subprocess.Popen(
+            [sys.executable, "-c", STUCK_RELAY_PROGRAM, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            connection, _ = silent_broker.accept()  # the relay connected: it awaits an answer
+            with connection:
+                try:
+                    output, _ = program.communicate(b"stop\n", timeout=EXIT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pytest.fail(f"the process did not end within {EXIT_SECONDS} s")
+        finally:
+            program.kill()
+            program.wait()
+    assert program.returncode == 0, output.decode()
 
 
 # --- the composition root ---------------------------------------------------------------------
