@@ -129,18 +129,21 @@ SERVER_TESTS = ("tests/test_serve.py", "tests/test_faults.py")
 DATABASE_TESTS = "tests/test_database_modules.py"
 # A use case that loses every race, for each variant whose retry has no case of its own.
 GIVING_UP_TESTS = "tests/test_giving_up.py"
+# Each variant's refusals word for word: a problem's detail is free text to the shared suite.
+DETAIL_TESTS = "tests/test_problem_details.py"
 OWN_TESTS: dict[str, tuple[str, ...]] = {
-    "transaction_script": ("tests/transaction_script", DATABASE_TESTS, GIVING_UP_TESTS),
-    "domain_model": ("tests/domain_model", DATABASE_TESTS, GIVING_UP_TESTS),
-    "aggregate": ("tests/aggregate", DATABASE_TESTS, GIVING_UP_TESTS),
-    "hexagonal": ("tests/hexagonal", DATABASE_TESTS, GIVING_UP_TESTS),
+    "transaction_script": (DATABASE_TESTS, GIVING_UP_TESTS, DETAIL_TESTS),
+    "domain_model": ("tests/domain_model", DATABASE_TESTS, GIVING_UP_TESTS, DETAIL_TESTS),
+    "aggregate": ("tests/aggregate", DATABASE_TESTS, GIVING_UP_TESTS, DETAIL_TESTS),
+    "hexagonal": ("tests/hexagonal", DATABASE_TESTS, GIVING_UP_TESTS, DETAIL_TESTS),
     "event_sourced": (
         "tests/event_sourced",
         "tests/test_cli_event_log.py",
         "tests/differential/test_event_sourced_rebuild.py",
         DATABASE_TESTS,
+        DETAIL_TESTS,
     ),
-    "microservices": ("tests/microservices", DATABASE_TESTS, GIVING_UP_TESTS),
+    "microservices": ("tests/microservices", DATABASE_TESTS, GIVING_UP_TESTS, DETAIL_TESTS),
 }
 
 # What the suite needs beside kata/ in mutmut's copy (the root conftest loads tests' plugins,
