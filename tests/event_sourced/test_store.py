@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import event, literal, select
+from sqlalchemy import event, select
 from sqlalchemy.exc import DBAPIError
 
 from kata.event_sourced.application import unit
@@ -35,7 +35,7 @@ from kata.event_sourced.domain.events import (
 from kata.event_sourced.domain.product import Product
 from kata.event_sourced.domain.values import Quantity, Sku
 from kata.event_sourced.eventstore.database import Database, lost_a_race
-from kata.event_sourced.eventstore.store import SqlEventStore, _latest_snapshot
+from kata.event_sourced.eventstore.store import SqlEventStore, _reading_since_snapshot
 from kata.event_sourced.eventstore.tables import events, positions, snapshots
 from kata.event_sourced.projections import tables
 from kata.event_sourced.projections.projector import project
@@ -214,14 +214,23 @@ def test_each_product_loads_from_the_latest_snapshot_of_its_own_stream(
     with _store(database) as store:
         since = store.read_since_snapshot([A, B])
         loaded = Streams(store).products([Sku("SKU-A"), Sku("SKU-B")])
-    with database.engine.connect() as connection:  # the statement's part that picks it
-        latest = {s: connection.scalar(select(_latest_snapshot(literal(s)))) for s in (A, B)}
+    with database.engine.connect() as connection:  # the statement, built now (see below)
+        rows = connection.execute(_reading_since_snapshot(), {"streams": [A, B]}).all()
 
     assert (_snapshot_versions(database, A), _snapshot_versions(database, B)) == (
         [SNAPSHOT_EVERY, 2 * SNAPSHOT_EVERY],
         [SNAPSHOT_EVERY],
     )
-    assert latest == {A: 2 * SNAPSHOT_EVERY, B: SNAPSHOT_EVERY}
+    # Its rows: each stream's latest snapshot (no occurred_at), then the events after it.
+    # Built at import, the statement keeps its original code in a mutation run's workers;
+    # built here, it is the code under test.
+    assert [(row.stream, row.version, row.occurred_at is None) for row in rows] == [
+        (A, 2 * SNAPSHOT_EVERY, True),
+        (A, 2 * SNAPSHOT_EVERY + 1, False),
+        (A, 2 * SNAPSHOT_EVERY + 2, False),
+        (B, SNAPSHOT_EVERY, True),
+        (B, SNAPSHOT_EVERY + 1, False),
+    ]
     assert {stream: (s.version, len(s.events)) for stream, s in since.items()} == {
         A: (2 * SNAPSHOT_EVERY, 2),
         B: (SNAPSHOT_EVERY, 1),
@@ -241,6 +250,25 @@ def test_a_snapshot_with_no_event_after_it_is_the_product(database: Database) ->
 
     assert (since[A].version, since[A].events) == (SNAPSHOT_EVERY, [])
     assert (product.version, product.stock) == (SNAPSHOT_EVERY, 100 + SNAPSHOT_EVERY - 1)
+
+
+def test_on_sqlite_the_events_after_a_snapshot_are_found_by_key_not_by_reading_the_stream(
+    tmp_path: Path,
+) -> None:
+    """A snapshot saves the replay and the reading: SQLite's plan looks up the events after
+    it by (stream, version), rather than reading the stream from its first event."""
+    database = _open(f"sqlite:///{tmp_path / 'kata.sqlite3'}")
+    statement = _reading_since_snapshot().params(streams=[A, B])
+    sql = str(statement.compile(database.engine, compile_kwargs={"render_postcompile": True}))
+    try:
+        with database.engine.connect() as connection:
+            explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (A, B, A, B))
+            plan = [str(row[-1]) for row in explained]
+    finally:
+        database.close()
+
+    searches = [step for step in plan if "es_events" in step]
+    assert any("(stream=? AND version>?)" in step for step in searches), plan
 
 
 def _save_with_a_snapshot(database: Database, product: Product) -> None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     RootTransaction,
     String,
+    and_,
     bindparam,
     cast,
     func,
@@ -53,32 +54,52 @@ _READ = (
 )
 
 
-def _latest_snapshot(stream: Any) -> Any:
-    """The version of ``stream``'s latest snapshot (NULL: none)."""
-    taken = snapshots.alias("taken")
-    return select(func.max(taken.c.version)).where(taken.c.stream == stream).scalar_subquery()
+def _reading_since_snapshot() -> CompoundSelect[tuple[str, int, str, str, str]]:
+    """A stream's rows in version order: its latest snapshot, if any (occurred_at NULL), then
+    the events after it, for every stream asked for.
+
+    The events after a snapshot are found by the (stream, version) key, from the snapshot's
+    version on: the history before it is never read, so a product that sold for years loads
+    as fast as a new one. (Compared with a version taken from a subquery per row, the
+    database would read the whole stream to find the tail: snapshots would save the replay
+    but not the reading.)
+    """
+    # One row per stream asked for (its first event, found by key), with its latest
+    # snapshot's version: 0 for a stream that has none yet.
+    latest_snapshot = (
+        select(func.coalesce(func.max(snapshots.c.version), 0))
+        .where(snapshots.c.stream == events.c.stream)
+        .scalar_subquery()
+    )
+    latest = (
+        select(events.c.stream, latest_snapshot.label("version"))
+        .where(events.c.stream.in_(bindparam("streams", expanding=True)), events.c.version == 1)
+        .cte("latest")
+    )
+    return union_all(
+        select(
+            snapshots.c.stream.label("stream"),  # labelled: the ORDER BY names them
+            snapshots.c.version.label("version"),
+            snapshots.c.type,
+            snapshots.c.data,
+            cast(null(), String).label("occurred_at"),
+        ).join(
+            latest,
+            and_(snapshots.c.stream == latest.c.stream, snapshots.c.version == latest.c.version),
+        ),
+        select(
+            events.c.stream,
+            events.c.version,
+            events.c.type,
+            events.c.data,
+            events.c.occurred_at,
+        ).join(
+            latest, and_(events.c.stream == latest.c.stream, events.c.version > latest.c.version)
+        ),
+    ).order_by("stream", "version")
 
 
-# A stream's rows in version order: its latest snapshot, if any (occurred_at NULL), then the
-# events after it.
-_READ_SINCE_SNAPSHOT = union_all(
-    select(
-        snapshots.c.stream,
-        snapshots.c.version,
-        snapshots.c.type,
-        snapshots.c.data,
-        cast(null(), String).label("occurred_at"),
-    ).where(
-        snapshots.c.stream.in_(bindparam("streams", expanding=True)),
-        snapshots.c.version == _latest_snapshot(snapshots.c.stream),
-    ),
-    select(
-        events.c.stream, events.c.version, events.c.type, events.c.data, events.c.occurred_at
-    ).where(
-        events.c.stream.in_(bindparam("streams", expanding=True)),
-        events.c.version > func.coalesce(_latest_snapshot(events.c.stream), 0),
-    ),
-).order_by("stream", "version")
+_READ_SINCE_SNAPSHOT = _reading_since_snapshot()
 _TAKE_POSITIONS = (
     update(positions)
     .where(positions.c.id == 1)
