@@ -757,8 +757,12 @@ def rechecked(
 
 def reclassified(figures: Mapping[str, Any], equivalent: Iterable[str]) -> dict[str, Any]:
     """A record's figures with the survivors the equivalents file now declares equivalent
-    counted so (the file reviewed after the run; no mutant runs again)."""
-    return _survivors_moved(figures, set(equivalent), EQUIVALENT)
+    counted so (the file reviewed after the run; no mutant runs again). Its stale entries
+    are those the file still declares: one the review removed or renamed is stale no more."""
+    declared = set(equivalent)
+    moved = _survivors_moved(figures, declared, EQUIVALENT)
+    stale = [m for m in figures.get("stale_equivalents", []) if m in declared]
+    return {**moved, "stale_equivalents": stale}
 
 
 def _survivors_moved(figures: Mapping[str, Any], mutants: set[str], bucket: str) -> dict[str, Any]:

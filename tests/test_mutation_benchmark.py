@@ -495,6 +495,14 @@ def test_a_reclassified_record_counts_the_survivors_now_declared_equivalent() ->
     assert found["score"] == {"killed_of_all": 60.0, "killed_of_non_equivalent": 85.7}
 
 
+def test_a_reclassified_record_names_stale_only_the_entries_the_file_still_declares() -> None:
+    figures = {**_recorded([]), "stale_equivalents": ["m.renamed__mutmut_1", "m.kept__mutmut_2"]}
+
+    found = mutation.reclassified(figures, ["m.kept__mutmut_2", "m.new__mutmut_1"])
+
+    assert found["stale_equivalents"] == ["m.kept__mutmut_2"]
+
+
 def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() -> None:
     figures = _recorded([])
     figures["counts"][mutation.NOT_REACHED] = 4
