@@ -352,6 +352,26 @@ def test_on_sqlite_a_unit_of_work_kept_from_beginning_by_a_writer_lost_a_race(
         database.close()
 
 
+def test_a_unit_of_work_that_cannot_begin_for_another_reason_raises_that_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a lost race is run again: a BEGIN that fails otherwise (here a disk I/O error)
+    reaches the caller as it is (answered 500, with no internals), not as a ``Conflict``."""
+    database = Database(f"sqlite:///{tmp_path / 'kata.sqlite3'}")
+    database.create_schema(tables.metadata)
+
+    def failing_begin(dbapi_connection: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(database.engine.dialect, "do_begin", failing_begin)
+    try:
+        with pytest.raises(DBAPIError, match="disk I/O error") as raised, _store(database):
+            pass
+        assert not isinstance(raised.value, Conflict)
+    finally:
+        database.close()
+
+
 def test_a_command_that_loses_every_race_gives_up_with_a_concurrent_modification(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
