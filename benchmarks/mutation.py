@@ -989,15 +989,19 @@ def survivors_run_afresh(
 def own_tests_on_survivors(
     variant: str, database_url: str | None, children: int, keep: bool
 ) -> dict[str, Any]:
-    """The record's survivors run under the variant's own tests, twice (a kill must hold in
-    both: the fault tests wait on real timeouts). The shared suite reaches these mutants but
-    lets them live; a test of the variant's own may still pin them (a fault it injects, a
-    recovery it waits for), and its kills count as killed by own tests."""
+    """The record's survivors and declared equivalents run under the variant's own tests,
+    twice (a kill must hold in both: the fault tests wait on real timeouts). The shared suite
+    reaches these mutants but lets them live; a test of the variant's own may still pin them
+    (a fault it injects, a recovery it waits for, a guard no request can reach), and its kills
+    count as killed by own tests. A declared equivalent killed so was not equivalent: it is
+    counted killed and listed stale, for the file's review."""
     figures = _current_record(variant)
     tests = OWN_TESTS[variant]
     if not tests:
         raise SystemExit(f"{variant} has no tests of its own")
-    killed = {s["mutant"] for s in figures["survivors"]}
+    survivors = {s["mutant"] for s in figures["survivors"]}
+    declared = _declared_equivalents(figures, variant)
+    killed = survivors | declared
     with _scratch(variant, keep) as scratch:
         for _ in range(2):
             if killed:
@@ -1006,11 +1010,18 @@ def own_tests_on_survivors(
                 )
                 found = _statuses_in(scratch, variant)
                 killed = {mutant for mutant in killed if found.get(mutant) == KILLED}
-    figures = survivors_killed_by_own_tests(figures, killed)
+    figures = survivors_killed_by_own_tests(figures, killed & survivors)
+    figures = equivalents_killed_by_own_tests(figures, killed & declared)
     database = _database(database_url)
     if database not in figures["database"]:  # the shared suite did not run there
         figures["database"] += f" (own tests on {database} too)"
     return figures
+
+
+def _declared_equivalents(figures: Mapping[str, Any], variant: str) -> set[str]:
+    """The mutants the equivalents file declares and the record counts equivalent."""
+    declared = {e.mutant for e in load_equivalents(EQUIVALENTS.read_text(), variant)}
+    return declared - set(figures.get("stale_equivalents", []))
 
 
 def survivors_killed_by_own_tests(figures: Mapping[str, Any], killed: set[str]) -> dict[str, Any]:
@@ -1021,6 +1032,24 @@ def survivors_killed_by_own_tests(figures: Mapping[str, Any], killed: set[str]) 
         **moved,
         "own_tests": list(OWN_TESTS[figures["variant"]]),
         SURVIVORS_KILLED_BY_OWN_TESTS: before + len(figures["survivors"]) - len(moved["survivors"]),
+    }
+
+
+def equivalents_killed_by_own_tests(figures: Mapping[str, Any], killed: set[str]) -> dict[str, Any]:
+    """A record with the declared equivalents its variant's own tests ``killed`` counted as
+    killed by them (reached by the shared suite, like a survivor they kill), and listed stale:
+    the file must no longer declare them."""
+    counts = dict(figures["counts"])
+    counts[EQUIVALENT] -= len(killed)
+    counts[KILLED_OWN] = counts.get(KILLED_OWN, 0) + len(killed)
+    stale = sorted({*figures.get("stale_equivalents", []), *killed})
+    before = figures.get(SURVIVORS_KILLED_BY_OWN_TESTS, 0)
+    return {
+        **figures,
+        "counts": counts,
+        "score": scores(counts),
+        "stale_equivalents": stale,
+        SURVIVORS_KILLED_BY_OWN_TESTS: before + len(killed),
     }
 
 
@@ -1227,7 +1256,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--survivors",
         action="store_true",
-        help="with --own-tests: run the record's survivors under the variant's own tests",
+        help="with --own-tests: the record's survivors and declared equivalents, under the "
+        "variant's own tests",
     )
     parser.add_argument(
         "--fresh",

@@ -470,6 +470,20 @@ def test_survivors_the_own_tests_kill_move_to_their_bucket_and_add_up_over_runs(
     )
 
 
+def test_declared_equivalents_the_own_tests_kill_count_killed_and_are_listed_stale() -> None:
+    figures = _recorded(["m.log__mutmut_1"])  # 6 killed, 1 survivor, 2 equivalent
+
+    judged = mutation.equivalents_killed_by_own_tests(figures, {"m.guard__mutmut_1"})
+
+    assert judged["counts"][mutation.EQUIVALENT] == 1
+    assert judged["counts"][mutation.KILLED_OWN] == 1
+    assert judged["score"] == {"killed_of_all": 77.8, "killed_of_non_equivalent": 87.5}
+    assert judged["stale_equivalents"] == ["m.guard__mutmut_1"]
+    assert [s["mutant"] for s in judged["survivors"]] == ["m.log__mutmut_1"]
+    # A reviewed file no longer declares it: the record keeps it killed, and not stale.
+    assert mutation.reclassified(judged, [])["stale_equivalents"] == []
+
+
 def test_a_second_pass_run_again_starts_from_everything_unreached_not_reached() -> None:
     figures = _recorded(["m.suite__mutmut_1", "m.amqp__mutmut_1"])
     figures["counts"] |= {mutation.KILLED_OWN: 5, mutation.NOT_REACHED: 3}
