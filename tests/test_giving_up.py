@@ -135,3 +135,28 @@ def test_a_use_case_that_loses_every_race_gives_up_with_a_concurrent_modificatio
     assert getattr(refused.value, "code", None) == "concurrent-modification"
     # The spec asks only for a string; every variant words it the same (its own tests pin it).
     assert getattr(refused.value, "detail", None) == "Too many concurrent changes; try again."
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_each_run_after_a_lost_race_waits_a_random_pause_of_up_to_twice_the_last(
+    variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jittered exponential backoff: no pause before the first run; before the next ones, a
+    random pause between 0 and FIRST_PAUSE_SECONDS, doubled at every run, so rivals that
+    collided spread out instead of colliding again at once. (Drawn at its upper bound here.)"""
+    module, run_always_overtaken, refusal = VARIANTS[variant]
+    drawn: list[tuple[float, float]] = []
+    slept: list[float] = []
+
+    def uniform(low: float, high: float) -> float:
+        drawn.append((low, high))
+        return high
+
+    monkeypatch.setattr(module.random, "uniform", uniform)
+    monkeypatch.setattr(module.time, "sleep", slept.append)
+    with pytest.raises(refusal):
+        run_always_overtaken([])
+
+    first = module.FIRST_PAUSE_SECONDS
+    assert drawn == [(0, first * 2**run) for run in range(module.ATTEMPTS - 1)]
+    assert slept == [high for _, high in drawn]

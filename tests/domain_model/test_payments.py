@@ -15,6 +15,7 @@ from tests.domain_model.builders import (
     an_order_after,
     an_order_in,
     changes_nothing,
+    exactly,
     money,
     stock_of,
 )
@@ -110,3 +111,12 @@ def test_precedence_invalid_state_before_payment_mismatch() -> None:
     order = an_order_in(OrderStatus.PAID)
     with changes_nothing(order), pytest.raises(InvalidState):
         order.pay("payment-2", money("1.00"))
+
+
+def test_o10_a_failed_payment_refused_names_the_move_and_the_status() -> None:
+    """O10/O7: a failed payment of an order no longer awaiting payment is refused, and the
+    detail names what was refused and in which status."""
+    order = an_order_in(OrderStatus.SHIPPED)
+    refused = exactly("Cannot fail the payment of an order in status SHIPPED.")
+    with changes_nothing(order), pytest.raises(InvalidState, match=refused):
+        order.fail_payment("payment-2")
