@@ -135,6 +135,7 @@ def test_a_use_case_that_loses_every_race_gives_up_with_a_concurrent_modificatio
     assert getattr(refused.value, "code", None) == "concurrent-modification"
     # The spec asks only for a string; every variant words it the same (its own tests pin it).
     assert getattr(refused.value, "detail", None) == "Too many concurrent changes; try again."
+    assert str(refused.value) == "Too many concurrent changes; try again."  # what a log shows
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

@@ -5,6 +5,9 @@ one statement under the same optimistic lock. These tests use a real database (S
 PostgreSQL when ``KATA_TEST_POSTGRES_URL`` is set). SQLite runs one writer at a time, so a
 stale write is staged in sequence: one session reads and ends its transaction, a rival
 commits, then the first session writes what it read.
+
+On the same database, the order repository's count of a customer's orders in a status: the
+figure O6 decides on.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
 from kata.compare.cost import counting_statements
+from kata.domain_model.domain.order import OrderStatus
 from kata.domain_model.domain.product import Product
 from kata.domain_model.domain.values import Quantity
 from kata.domain_model.persistence.database import Database, lost_a_race
-from kata.domain_model.persistence.repositories import ProductRepository
-from kata.domain_model.services import catalogue
+from kata.domain_model.persistence.repositories import OrderRepository, ProductRepository
+from kata.domain_model.services import catalogue, ordering
 from tests.backends import backends, fresh_database
 
 SKUS = ["STOCK-A", "STOCK-B", "STOCK-C"]
@@ -85,3 +89,17 @@ def test_other_changes_to_a_product_are_written_after_its_stock(database: Databa
 
     assert catalogue.get_product(database, "STOCK-A").name == "Renamed"
     assert _stock_and_version(database)[0] == (4, 3)  # two writes, each bumping the version
+
+
+# --- the order repository's count (O6) -------------------------------------------------------
+
+
+def test_o6_the_count_is_of_one_customers_orders_in_one_status(database: Database) -> None:
+    """O6: a customer's unpaid orders are counted, and no one else's; none counts 0."""
+    for _ in range(2):
+        ordering.place_order(database, "counted", {"STOCK-A": 1})
+    with database.session() as session:
+        orders = OrderRepository(session)
+        assert orders.count("counted", OrderStatus.PENDING_PAYMENT) == 2
+        assert orders.count("counted", OrderStatus.PAID) == 0
+        assert orders.count("nobody", OrderStatus.PENDING_PAYMENT) == 0
