@@ -20,9 +20,10 @@ must be what it was then; give ``--database-url`` for a record of both databases
 a fresh run of each survivor under the whole suite (a function called while a session fixture
 starts the app is mapped by mutmut to that one test; with ``--server-tests`` under the tests
 that start servers, ``SERVER_TESTS``, instead), ``--own-tests --survivors`` the
-survivors under the variant's own tests (what the shared suite reaches but cannot pin without
-a fault of the variant's own: a service down, a saga half done; counted apart, see
-:func:`own_tests_on_survivors`).
+survivors and the declared equivalents under the variant's own tests (what the shared suite
+reaches but cannot pin without a fault of the variant's own, a service down, a saga half
+done, or without a call no request makes, a domain guard behind the request schema, a
+retry's backoff; counted apart, see :func:`own_tests_on_survivors`).
 
     python -m benchmarks.mutation transaction_script              # SQLite
     python -m benchmarks.mutation domain_model --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test

@@ -228,7 +228,9 @@ MUTATION_NOTE = (
     "change behaviour (benchmarks/mutation-equivalents.toml lists the others). Code the "
     "shared suite never reaches (an adapter only the variant plugs in, a command of its own), "
     "or reaches but cannot pin without a fault of the variant's own (a service down, a saga "
-    "half done, two servers starting at once), is judged by the variant's own tests: the "
+    "half done, two servers starting at once) or a call no request makes (a domain guard "
+    "the request schema has already passed, a retry's backoff), is judged by the variant's "
+    "own tests: the "
     "part of the score they make is shown apart. Run "
     "`python -m benchmarks.mutation VARIANT --record` to measure a variant again."
 )

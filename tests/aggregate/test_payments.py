@@ -24,6 +24,7 @@ from tests.aggregate.builders import (
     changes_nothing,
     money,
 )
+from tests.messages import exactly
 
 
 def test_a_payment_of_the_total_pays_the_order_and_shows_its_id() -> None:
@@ -69,7 +70,8 @@ def test_a_refused_payment_processes_nothing_so_its_id_may_pay_later() -> None:
 def test_a_failure_refused_as_an_invalid_state_processes_nothing() -> None:
     """O10: failed on a PAID order is refused (409); its id is not remembered."""
     placed = an_order_in(OrderStatus.PAID)
-    with changes_nothing(placed), pytest.raises(InvalidState):
+    refused = exactly("Cannot fail the payment of an order in status PAID.")
+    with changes_nothing(placed), pytest.raises(InvalidState, match=refused):
         ordering.fail_payment(placed.order, "payment-2", placed.products)
     assert placed.order.processed_payments == {PAYMENT_ID}
 

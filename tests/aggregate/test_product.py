@@ -8,6 +8,7 @@ from kata.aggregate.domain.errors import DomainError, InsufficientStock, StockLi
 from kata.aggregate.domain.product import Product
 from kata.aggregate.domain.values import Quantity, Sku
 from tests.aggregate.builders import a_product, money, place_order
+from tests.messages import exactly
 
 
 def test_a_product_shows_what_it_was_registered_with_and_starts_unsaved() -> None:
@@ -27,7 +28,7 @@ def test_a_product_may_be_registered_with_0_to_1_000_000_units(stock: int) -> No
 
 
 def test_a_product_cannot_start_with_negative_stock() -> None:
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match=exactly("stock cannot be negative")):
         a_product(stock=-1)
 
 

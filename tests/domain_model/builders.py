@@ -5,7 +5,6 @@ Every test builds what it needs here, so a change to a constructor touches one f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,12 +23,6 @@ PAYMENT_ID = "payment-1"
 
 # A lifecycle step an order can be walked through, by name (see `an_order_after`).
 STEPS = ("pay", "fail_payment", "cancel", "ship")
-
-
-def exactly(message: str) -> str:
-    """A ``pytest.raises(match=...)`` pattern for this whole message and nothing else: a guard's
-    message is what a developer reads when the model refuses, so a test pins all of it."""
-    return f"^{re.escape(message)}$"
 
 
 def money(text: str) -> Money:

@@ -15,10 +15,10 @@ from tests.domain_model.builders import (
     an_order_after,
     an_order_in,
     changes_nothing,
-    exactly,
     money,
     stock_of,
 )
+from tests.messages import exactly
 
 
 def test_o10_a_payment_of_the_total_pays_the_order_and_shows_its_id() -> None:

@@ -16,11 +16,11 @@ from tests.domain_model.builders import (
     CUSTOMER,
     NOW,
     a_product,
-    exactly,
     money,
     place,
     stock_of,
 )
+from tests.messages import exactly
 
 
 def test_a_placed_order_awaits_payment_with_its_lines_sorted_by_sku() -> None:

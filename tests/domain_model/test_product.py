@@ -6,7 +6,8 @@ import pytest
 
 from kata.domain_model.domain.errors import InsufficientStock, StockLimitExceeded
 from kata.domain_model.domain.values import Quantity
-from tests.domain_model.builders import a_product, an_order, exactly, money
+from tests.domain_model.builders import a_product, an_order, money
+from tests.messages import exactly
 
 
 def test_p1_a_product_shows_what_it_was_registered_with() -> None:

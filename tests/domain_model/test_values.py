@@ -9,7 +9,8 @@ import pytest
 
 from kata.domain_model.domain.money import Money
 from kata.domain_model.domain.values import Quantity, Sku
-from tests.domain_model.builders import exactly, money
+from tests.domain_model.builders import money
+from tests.messages import exactly
 
 # --- Money: construction ------------------------------------------------------------------
 
