@@ -75,15 +75,12 @@ def serve(args: list[str]) -> int:
 
 
 def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
-    """Every gate, the whole suite in process, then the suite over HTTP against every
-    variant; the exercises' reference solutions throughout; a table of the steps' times at
-    the end.
+    """Every gate, then the whole suite in process, the exercises' reference solutions, then
+    the suite over HTTP against every variant; a table of the steps' times at the end.
 
-    The tests leave part of the machine idle (their servers start, stop and wait on one
-    another): everything else runs beside them at a lower priority and takes what they
-    leave. The quick static gates and the report one after another; the exercises'
-    solutions, whose batches keep a core each busy for minutes, from the start to their
-    end. Their output is printed whole when they end."""
+    The quick static gates and the report use one core for seconds: they run beside the
+    tests, one after another at a lower priority (so they take what the tests leave), and
+    their output is printed whole when they end."""
     variants = subprocess.run(
         [str(BIN / "kata"), "variants", "--built-in"], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -94,10 +91,10 @@ def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
     pytest = [str(BIN / "pytest"), "-n", "auto", "--dist", "worksteal"]
     in_turn: list[tuple[str, list[str]]] = [
         ("tests", [*pytest, *pytest_args]),
+        # Each exercise's reference solutions, applied to a clean copy and tested there.
+        ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"]),
         ("acceptance over HTTP: kata serve, every variant", [*pytest, "tests/acceptance", *served]),
     ]
-    # Each exercise's reference solutions, applied to a clean copy and tested there.
-    solutions = ("exercise solutions", [str(BIN / "python"), "-m", "kata.workshop.verify"])
     beside: list[tuple[str, list[str]]] = [
         ("ruff check", [str(BIN / "ruff"), "check", "."]),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
@@ -109,13 +106,11 @@ def check(pytest_args: list[str], setup_seconds: float = 0.0) -> int:
     ]
     started = time.perf_counter()
     results = [("set up .venv", True, setup_seconds)]
-    with ThreadPoolExecutor(max_workers=2) as background:
+    with ThreadPoolExecutor(max_workers=1) as background:
         quick = background.submit(lambda: [_captured(title, cmd) for title, cmd in beside])
-        verified = background.submit(_captured, *solutions)
         tests = _step(*in_turn[0])
         results += [*_reported(quick.result()), tests]
-        results += [_step(title, command) for title, command in in_turn[1:]]
-        results += _reported([verified.result()])
+    results += [_step(title, command) for title, command in in_turn[1:]]
     print(step_table(results, wall=setup_seconds + time.perf_counter() - started))
     failed = [title for title, ok, _ in results if not ok]
     print("\nall gates passed" if not failed else f"\nFAILED: {', '.join(failed)}")
