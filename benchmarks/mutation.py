@@ -43,7 +43,8 @@ what the first left alive. ``--recheck`` runs only the recorded run's survivors 
 equivalents on the database given (the variant's code must not have changed since the
 record's commit), twice, and counts killed what both passes killed; the record then names
 both databases and keeps what was rechecked under ``rechecked``. Once the survivors left are
-reviewed, ``--reclassify --record`` counts those the equivalents file now declares as such:
+reviewed, ``--reclassify --record`` counts those the equivalents file now declares as such
+(``--prune --record`` first takes the record's stale entries out of the file):
 
     python -m benchmarks.mutation domain_model --recheck --record --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -278,6 +279,49 @@ def load_equivalents(text: str, variant: str) -> list[Equivalent]:
         if entry["variant"] == variant:
             result += [Equivalent(variant, mutant, entry["reason"]) for mutant in entry["mutants"]]
     return result
+
+
+def pruned(text: str, variant: str, stale: Iterable[str]) -> str:
+    """The equivalents file ``text`` without ``variant``'s ``stale`` entries (mutants a test
+    now kills, or that no longer exist): an entry left with no mutant goes, and so does a
+    ``# --- `` section heading left with no entry under it. Everything else stays as written."""
+    gone = set(stale)
+    kept: list[str] = []
+    for chunk in text.strip("\n").split("\n\n"):
+        is_entry = chunk.startswith("[[equivalent]]")
+        left = _entry_without(chunk, variant, gone) if is_entry else chunk
+        if left:
+            kept.append(left)
+    headings_with_entries = [
+        chunk
+        for chunk, after in zip(kept, [*kept[1:], ""], strict=True)
+        if not (_SECTION_HEADING.match(chunk) and not after.startswith("[[equivalent]]"))
+    ]
+    return "\n\n".join(headings_with_entries) + "\n"
+
+
+_SECTION_HEADING = re.compile(r"# --- ")
+
+
+def _entry_without(entry: str, variant: str, gone: set[str]) -> str:
+    """One ``[[equivalent]]`` entry without the mutants in ``gone``; empty if none is left."""
+    (parsed,) = tomllib.loads(entry)["equivalent"]
+    mutants = parsed["mutants"]
+    left = [mutant for mutant in mutants if mutant not in gone]
+    if parsed["variant"] != variant or left == mutants:
+        return entry
+    if not left:
+        return ""
+    head = entry[: entry.index("\nmutants = ")]
+    listed = [json.dumps(mutant) for mutant in left]
+    if len(listed) == 1:
+        written = f"{head}\nmutants = [{listed[0]}]"
+    else:
+        written = "\n".join([head, "mutants = [", *(f"    {name}," for name in listed), "]"])
+    # Rewritten from its head: an entry with a key after its mutants would lose it.
+    if tomllib.loads(written)["equivalent"] != [{**parsed, "mutants": left}]:
+        raise ValueError(f"cannot prune the entry {parsed['mutants'][0]!r}: mutants must come last")
+    return written
 
 
 def apply_equivalents(
@@ -1211,6 +1255,30 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
+def pruned_record(variant: str) -> dict[str, Any]:
+    """The record's stale equivalents taken out of the equivalents file (written back), and
+    the record counted again against the file as it is now (as ``--reclassify``)."""
+    recorded = _recorded(variant)
+    stale = recorded.get("stale_equivalents", [])
+    EQUIVALENTS.write_text(pruned(EQUIVALENTS.read_text(), variant, stale))
+    equivalents = load_equivalents(EQUIVALENTS.read_text(), variant)
+    return reclassified(recorded, [e.mutant for e in equivalents])
+
+
+def _full_run(args: argparse.Namespace, equivalents: list[Equivalent]) -> dict[str, Any]:
+    """A whole run, or kept copies of runs read again (``--reread``)."""
+    if not args.reread:
+        outcome = _run(args.variant, args.database_url, args.max_children, args.keep, equivalents)
+        return figures_of(args.variant, _database(args.database_url), outcome)
+    if args.fresh:
+        first = args.reread[0]
+        url = args.database_url if _marked_database(first) == "PostgreSQL" else None
+        run_afresh(first, args.variant, url, args.max_children, equivalents)
+    marked = dict.fromkeys(_marked_database(scratch) for scratch in args.reread)
+    outcome = collect(args.reread, args.variant, equivalents)
+    return figures_of(args.variant, " and ".join(marked), outcome)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variant", choices=sorted(BUSINESS_CODE))
@@ -1238,6 +1306,12 @@ def main(argv: list[str] | None = None) -> None:
         "--reclassify",
         action="store_true",
         help="no run: the record's survivors now declared equivalent count as equivalent",
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="no run: the record's stale equivalents leave the equivalents file (then as "
+        "--reclassify)",
     )
     parser.add_argument(
         "--own-tests",
@@ -1271,7 +1345,6 @@ def main(argv: list[str] | None = None) -> None:
         help="run the record's survivors afresh under the whole suite (see survivors_run_afresh)",
     )
     args = parser.parse_args(argv)
-    database = _database(args.database_url)
     equivalents = load_equivalents(EQUIVALENTS.read_text(), args.variant)
     if args.fresh_survivors:
         tests = SERVER_TESTS if args.server_tests else SHARED_SUITE
@@ -1290,6 +1363,8 @@ def main(argv: list[str] | None = None) -> None:
         figures = own_tests_pass(
             args.variant, args.database_url, args.max_children, args.keep, again=args.again
         )
+    elif args.prune:
+        figures = pruned_record(args.variant)
     elif args.reclassify:
         figures = reclassified(_recorded(args.variant), [e.mutant for e in equivalents])
     elif args.recheck:
@@ -1299,19 +1374,7 @@ def main(argv: list[str] | None = None) -> None:
             args.variant, args.database_url, args.max_children, args.keep, equivalents
         )
     else:
-        if args.reread:
-            if args.fresh:
-                first = args.reread[0]
-                url = args.database_url if _marked_database(first) == "PostgreSQL" else None
-                run_afresh(first, args.variant, url, args.max_children, equivalents)
-            marked = dict.fromkeys(_marked_database(scratch) for scratch in args.reread)
-            database = " and ".join(marked)
-            outcome = collect(args.reread, args.variant, equivalents)
-        else:
-            outcome = _run(
-                args.variant, args.database_url, args.max_children, args.keep, equivalents
-            )
-        figures = figures_of(args.variant, database, outcome)
+        figures = _full_run(args, equivalents)
     print(report(figures))
     if args.record:
         print(f"recorded: {record(figures).relative_to(REPO)}")

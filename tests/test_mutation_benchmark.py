@@ -5,6 +5,7 @@ No mutmut run here (minutes of CPU): these cases feed the functions what mutmut 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,27 @@ def test_an_equivalent_without_a_reason_is_refused() -> None:
 def test_the_repository_equivalents_file_reads() -> None:
     for variant in mutation.BUSINESS_CODE:
         mutation.load_equivalents(mutation.EQUIVALENTS.read_text(), variant)
+
+
+def test_the_repository_equivalents_file_is_in_the_form_pruning_keeps() -> None:
+    # Entries apart by one blank line, mutants last in each: else --prune would garble it.
+    text = mutation.EQUIVALENTS.read_text()
+    for variant in mutation.BUSINESS_CODE:
+        declared = mutation.load_equivalents(text, variant)
+        assert mutation.pruned(text, variant, []) == text
+        first_of_each = {e.reason: e.mutant for e in reversed(declared)}.values()
+
+        found = mutation.load_equivalents(mutation.pruned(text, variant, first_of_each), variant)
+
+        assert found == [e for e in declared if e.mutant not in first_of_each]
+
+
+def test_pruning_refuses_an_entry_it_would_rewrite_wrongly() -> None:
+    entry = '[[equivalent]]\nvariant = "x"\nmutants = ["m.a__mutmut_1", "m.a__mutmut_2"]\n'
+    entry += 'reason = "its reason after its mutants"\n'
+
+    with pytest.raises(ValueError, match="mutants must come last"):
+        mutation.pruned(entry, "x", ["m.a__mutmut_1"])
 
 
 def test_the_score_is_killed_over_all_and_over_the_non_equivalent() -> None:
@@ -515,6 +537,73 @@ def test_a_reclassified_record_names_stale_only_the_entries_the_file_still_decla
     found = mutation.reclassified(figures, ["m.kept__mutmut_2", "m.new__mutmut_1"])
 
     assert found["stale_equivalents"] == ["m.kept__mutmut_2"]
+
+
+_EQUIVALENTS_FILE = """# Equivalent mutants: why each is one.
+
+# --- x: spelling
+
+[[equivalent]]
+variant = "x"
+reason = "case-insensitive"
+mutants = [
+    "m.a__mutmut_1",
+    "m.a__mutmut_2",
+    "m.a__mutmut_3",
+]
+
+[[equivalent]]
+variant = "y"
+reason = "another variant's entry"
+mutants = ["m.a__mutmut_1"]
+
+# --- x: time only
+
+[[equivalent]]
+variant = "x"
+reason = "a pause"
+mutants = ["m.b__mutmut_1"]
+"""
+
+
+def test_pruning_leaves_the_equivalents_file_as_written_when_nothing_is_stale() -> None:
+    assert mutation.pruned(_EQUIVALENTS_FILE, "x", []) == _EQUIVALENTS_FILE
+
+
+def test_pruning_takes_out_the_stale_mutants_of_the_variant_only() -> None:
+    found = mutation.pruned(_EQUIVALENTS_FILE, "x", ["m.a__mutmut_1", "m.a__mutmut_3"])
+
+    kept = mutation.load_equivalents(found, "x") + mutation.load_equivalents(found, "y")
+    assert [(e.variant, e.mutant) for e in kept] == [
+        ("x", "m.a__mutmut_2"),
+        ("x", "m.b__mutmut_1"),
+        ("y", "m.a__mutmut_1"),
+    ]
+    assert 'mutants = ["m.a__mutmut_2"]\n' in found
+
+
+def test_pruning_drops_an_emptied_entry_and_a_heading_left_without_entries() -> None:
+    found = mutation.pruned(_EQUIVALENTS_FILE, "x", ["m.b__mutmut_1"])
+
+    assert found == _EQUIVALENTS_FILE.split("\n# --- x: time only", maxsplit=1)[0]
+
+
+def test_pruning_a_record_writes_the_file_without_its_stale_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    equivalents = tmp_path / "equivalents.toml"
+    equivalents.write_text(_EQUIVALENTS_FILE.replace('"x"', '"domain_model"'))
+    record = {**_recorded([]), "stale_equivalents": ["m.a__mutmut_2", "m.b__mutmut_1"]}
+    (tmp_path / "mutation-domain_model.json").write_text(json.dumps(record))
+    monkeypatch.setattr(mutation, "EQUIVALENTS", equivalents)
+    monkeypatch.setattr(mutation, "RESULTS", tmp_path)
+
+    found = mutation.pruned_record("domain_model")
+
+    assert found["stale_equivalents"] == []
+    declared = mutation.load_equivalents(equivalents.read_text(), "domain_model")
+    assert [e.mutant for e in declared] == ["m.a__mutmut_1", "m.a__mutmut_3"]
+    assert "# --- x: time only" not in equivalents.read_text()
 
 
 def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() -> None:
