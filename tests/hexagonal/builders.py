@@ -4,6 +4,9 @@
 sequential ids): no database, no Flask app, no broker. The helpers build commands and call
 the inbound ports the way the HTTP and AMQP adapters do; tests read results through the
 ports too (``snapshot``), never the store.
+
+The domain's own tests need no shop: ``a_product``, ``item`` and ``a_new_order`` make the
+aggregates in memory, as the use cases would hand them over (no unit of work, no event taken).
 """
 
 from __future__ import annotations
@@ -40,12 +43,17 @@ from kata.hexagonal.application.ports.outbound import (
 )
 from kata.hexagonal.application.services.events import OutboxRelay
 from kata.hexagonal.bootstrap import use_cases
+from kata.hexagonal.domain.money import Money
+from kata.hexagonal.domain.order import Order
+from kata.hexagonal.domain.product import Product
+from kata.hexagonal.domain.values import Quantity, Sku
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CUSTOMER = "customer-1"
 PAYMENT_ID = "payment-1"
 STOCK = 100  # every product's stock unless a test says otherwise
 EVERYTHING = 10_000  # a limit no test reaches
+ORDER_ID = "order-1"
 
 
 @dataclass
@@ -165,3 +173,29 @@ def a_relay(shop: Shop) -> tuple[OutboxRelay, CollectingPublisher]:
     publisher = CollectingPublisher()
     port: EventPublisher = publisher
     return OutboxRelay(shop.units, port), publisher
+
+
+# --- the domain on its own: aggregates made in memory -------------------------------------------
+
+Item = tuple[Sku, Quantity, Money]
+
+
+def money(text: str) -> Money:
+    return Money.of(text)
+
+
+def item(sku: str, units: int, unit_price: str) -> Item:
+    """One item for ``Order.place``: a SKU, a quantity and the product's price today."""
+    return Sku(sku), Quantity(units), money(unit_price)
+
+
+def a_product(sku: str = "SKU-A", *, price: str = "10.00", stock: int = STOCK) -> Product:
+    return Product(Sku(sku), f"Product {sku}", money(price), stock)
+
+
+def a_new_order(*items: Item, open_orders: int = 0) -> Order:
+    """``Order.place`` for ``items`` (by default SKU-A 2 x 10.00 and SKU-B 1 x 5.00: total
+    25.00); its ``OrderPlaced`` is left to take."""
+    if not items:
+        items = (item("SKU-A", 2, "10.00"), item("SKU-B", 1, "5.00"))
+    return Order.place(ORDER_ID, CUSTOMER, items, open_orders, NOW)
