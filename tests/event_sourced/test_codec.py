@@ -141,3 +141,22 @@ def test_a_process_that_never_used_the_codec_reads_and_writes_every_class_from_i
     _, data = codec.encode_snapshot(snapshot)
     forget()
     assert codec.decode_snapshot("product/SKU-A", data) == snapshot
+
+
+@pytest.mark.parametrize("key", ["a/b", "a/b/c", "/", "//x/"])
+def test_a_key_with_slashes_comes_back_whole_from_its_stream_name(key: str) -> None:
+    """O12: an Idempotency-Key is any visible ASCII, "/" too: the stream's name is split at
+    its first slash only, so the key read back is the key bound."""
+    bound = IdempotencyKeyBound(key, '{"customer_id":"c1"}', ORDER_ID)
+
+    assert codec.stream_of(bound) == f"idempotency/{key}"
+    assert _round_trip(bound) == bound
+
+
+def test_a_snapshot_is_stored_under_its_type_name_as_an_event_is() -> None:
+    snapshot = ProductSnapshot("SKU-A", "Widget", money("12.50"), 7)
+
+    type_name, data = codec.encode_snapshot(snapshot)
+
+    assert type_name == "ProductSnapshot"
+    assert json.loads(data) == {"name": "Widget", "price": "12.50", "stock": 7}

@@ -21,6 +21,7 @@ from kata.event_sourced.domain.errors import (
     NotFound,
     OrderLimitExceeded,
     PaymentMismatch,
+    TooManyLines,
     TooManyOpenOrders,
 )
 from kata.event_sourced.domain.events import (
@@ -48,6 +49,7 @@ from tests.event_sourced.builders import (
     raised,
     state_of,
 )
+from tests.messages import exactly
 
 PAID = OrderPaid(ORDER_ID, PAYMENT_ID, money("25.00"))
 
@@ -270,6 +272,35 @@ def test_a_fourth_open_order_is_refused_before_any_event() -> None:
         Order.place(CUSTOMER, [(Sku("SKU-A"), Quantity(1), money("1.00"))], 3, NOW)
 
 
+def test_an_order_needs_at_least_one_line() -> None:
+    """O1: an order of no items is no order."""
+    with pytest.raises(ValueError, match=exactly("An order needs at least one line.")):
+        Order.place(CUSTOMER, [], 0, NOW)
+
+
+def test_an_order_of_21_lines_is_refused() -> None:
+    """O1: at most 20 lines, counted after items of one SKU merge."""
+    items = [(Sku(f"SKU-{n:02}"), Quantity(1), money("1.00")) for n in range(21)]
+
+    with pytest.raises(TooManyLines) as refused:
+        Order.place(CUSTOMER, items, 0, NOW)
+
+    # The detail is the problem's; the exception's own text (a log shows it) is the same.
+    assert refused.value.detail == str(refused.value) == "An order has at most 20 lines."
+
+
+def test_a_failed_payment_of_a_paid_order_is_refused_and_raises_nothing() -> None:
+    """O10: only a pending order's payment can fail; a paid order stays paid."""
+    order = an_order(PAID)
+    refused = exactly("Cannot fail the payment of an order in status PAID.")
+
+    with pytest.raises(InvalidState, match=refused):
+        order.fail_payment("payment-2")
+
+    assert raised(order) == []
+    assert order.status is OrderStatus.PAID
+
+
 # --- the domain service raises on the order and its products together -------------------------
 
 
@@ -294,6 +325,23 @@ def test_a_short_line_refuses_the_placement_and_no_product_raises_anything() -> 
     assert refused.value.skus == ["SKU-B"]  # rule: O3
     assert raised(plenty) == raised(short) == []
     assert (plenty.stock, short.stock) == (100, 1)
+
+
+def test_amending_moves_the_difference_on_the_product_in_the_orders_name() -> None:
+    """O9: more units are reserved, fewer released, a removed line's all given back."""
+    order = an_order()  # SKU-A 2, SKU-B 1
+    product_a, product_b = a_product(sku="SKU-A"), a_product(sku="SKU-B", stock=99)
+
+    ordering.set_line(order, product_a, Quantity(5))
+    ordering.set_line(order, product_a, Quantity(4))
+    ordering.remove_line(order, Sku("SKU-B"), {product_b.sku: product_b})
+
+    assert raised(product_a) == [
+        StockReserved("SKU-A", ORDER_ID, 3),
+        StockReleased("SKU-A", ORDER_ID, 1),
+    ]
+    assert raised(product_b) == [StockReleased("SKU-B", ORDER_ID, 1)]
+    assert (product_a.stock, product_b.stock) == (98, 100)
 
 
 def test_cancelling_releases_every_line_once() -> None:

@@ -17,6 +17,7 @@ from kata.event_sourced.domain.events import (
 from kata.event_sourced.domain.product import STOCK_CAP_AFTER_RESTOCK, Product
 from kata.event_sourced.domain.values import Quantity, Sku
 from tests.event_sourced.builders import ORDER_ID, a_product, money, raised, registered
+from tests.messages import exactly
 
 
 def test_a_replayed_stream_explains_the_stock_unit_by_unit() -> None:
@@ -63,6 +64,26 @@ def test_registering_raises_product_registered_on_a_new_stream() -> None:
 
     assert (product.version, product.loaded_version) == (1, 0)
     assert raised(product) == [ProductRegistered("SKU-A", "Widget", money("9.99"), 3)]
+
+
+def test_a_registered_product_is_what_it_was_registered_with() -> None:
+    """P1: a new product has the name, price and stock it was registered with."""
+    product = Product.register(Sku("SKU-A"), "Widget", money("9.99"), 3)
+    replayed = Product.replay(raised(product))
+
+    for made in (product, replayed):
+        assert (made.sku, made.name, made.price, made.stock) == (
+            Sku("SKU-A"),
+            "Widget",
+            money("9.99"),
+            3,
+        )
+
+
+def test_a_product_cannot_start_with_negative_stock() -> None:
+    """P1: stock is never negative, from the first event on."""
+    with pytest.raises(ValueError, match=exactly("stock cannot be negative")):
+        Product.register(Sku("SKU-A"), "Widget", money("9.99"), -1)
 
 
 def test_each_command_raises_exactly_its_event() -> None:

@@ -12,28 +12,35 @@ what it read: the same stale version, refused the same way.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import DBAPIError
 
 from kata.event_sourced.application import unit
 from kata.event_sourced.application.errors import ConcurrentModification
-from kata.event_sourced.application.ports import Conflict, EventStore
+from kata.event_sourced.application.ports import Conflict, EventStore, Recorded
 from kata.event_sourced.application.streams import SNAPSHOT_EVERY, Streams
 from kata.event_sourced.domain.events import (
     DomainEvent,
+    IdempotencyKeyBound,
+    OrderPaid,
+    OrderPlaced,
     ProductRenamed,
     ProductRepriced,
     ProductRestocked,
+    StockReserved,
+    idempotency_stream,
+    order_stream,
     product_stream,
 )
 from kata.event_sourced.domain.product import Product
 from kata.event_sourced.domain.values import Quantity, Sku
+from kata.event_sourced.eventstore import codec
 from kata.event_sourced.eventstore.database import Database, lost_a_race
 from kata.event_sourced.eventstore.store import SqlEventStore, _reading_since_snapshot
 from kata.event_sourced.eventstore.tables import events, positions, snapshots
@@ -41,12 +48,14 @@ from kata.event_sourced.projections import tables
 from kata.event_sourced.projections.projector import project
 from kata.event_sourced.projections.queries import Queries, open_orders
 from tests.backends import backends, fresh_database, fresh_postgres_or_skip
-from tests.event_sourced.builders import money, registered
+from tests.event_sourced.builders import CUSTOMER, NOW, ORDER_ID, line, money, registered
 
 A, B = product_stream("SKU-A"), product_stream("SKU-B")
 RENAMED = ProductRenamed("SKU-A", "Renamed by the winner")
 REPRICED = ProductRepriced("SKU-A", money("99.00"))
 RESTOCKED = ProductRestocked("SKU-B", 5)
+ORDER = order_stream(ORDER_ID)
+PLACED = OrderPlaced(ORDER_ID, CUSTOMER, (line("SKU-A", 2, "10.00"),), money("20.00"), NOW)
 
 
 def _open(url: str) -> Database:
@@ -138,6 +147,92 @@ def test_an_append_expecting_a_version_the_stream_has_passed_is_refused_whole(
         _commit(database, (A, seen, [REPRICED]), (B, 1, [RESTOCKED]))
 
     _only_the_winner_is_written(database)
+
+
+def _store_handing_over(database: Database, handed: list[Recorded]) -> SqlEventStore:
+    """A store whose projections also keep what each commit hands them."""
+
+    def project_and_keep(connection: Connection, recorded: Sequence[Recorded]) -> None:
+        handed.extend(recorded)
+        project(connection, recorded)
+
+    return SqlEventStore(database, project=project_and_keep, open_orders=open_orders)
+
+
+def test_a_commit_hands_the_projections_each_event_as_the_log_records_it(
+    database: Database,
+) -> None:
+    """Each new event with its position, stream, version and time: the ``Recorded`` its row
+    reads back as (what rebuilding the projections replays)."""
+    handed: list[Recorded] = []
+    reserved = StockReserved("SKU-A", ORDER_ID, 2)
+
+    with _store_handing_over(database, handed) as store:
+        store.append(ORDER, 0, [PLACED])
+        store.append(A, 1, [reserved])
+        store.commit()
+    with database.engine.connect() as connection:
+        query = select(events).where(events.c.position > 2).order_by(events.c.position)
+        rows = connection.execute(query).all()
+
+    assert [(one.position, one.stream, one.version, one.event) for one in handed] == [
+        (3, ORDER, 1, PLACED),
+        (4, A, 2, reserved),
+    ]
+    assert handed[0].occurred_at == NOW  # OrderPlaced records its own time; others the commit's
+    assert [codec.recorded(row) for row in rows] == handed
+
+
+def test_an_order_read_back_from_its_stream_is_the_one_placed(database: Database) -> None:
+    """OrderPlaced comes back with the time it records: the order's created_at."""
+    _commit(database, (ORDER, 0, [PLACED]))
+
+    with _store(database) as store:
+        stream = store.read([ORDER])
+        order = Streams(store).order(ORDER_ID)
+
+    assert stream == {ORDER: [PLACED]}
+    assert order is not None
+    assert (order.id, order.customer_id, order.created_at) == (ORDER_ID, CUSTOMER, NOW)
+
+
+def test_a_customers_unpaid_orders_are_counted_from_none(database: Database) -> None:
+    """O6: none before the first order, one once it is placed, none again once it is paid."""
+
+    def counted() -> int:
+        with _store(database) as store:
+            return store.open_orders(CUSTOMER)
+
+    assert counted() == 0
+    _commit(database, (ORDER, 0, [PLACED]))
+    assert counted() == 1
+    _commit(database, (ORDER, 1, [OrderPaid(ORDER_ID, "payment-1", money("20.00"))]))
+    assert counted() == 0
+
+
+def _bind(store: SqlEventStore, key: str, request: str, order_id: str) -> None:
+    with store:
+        streams = Streams(store)
+        streams.bind(key, request, order_id)
+        streams.save()
+
+
+def test_a_key_is_bound_by_the_first_event_of_its_own_stream(database: Database) -> None:
+    """O12: one IdempotencyKeyBound naming the key, the request and the order, at version 1
+    of the key's stream; a rival binding the same key loses."""
+    handed: list[Recorded] = []
+    request = '{"customer_id":"c1"}'
+
+    _bind(_store_handing_over(database, handed), "key-1", request, ORDER_ID)
+    with pytest.raises(Conflict):
+        _bind(_store(database), "key-1", request, "another-order")
+
+    bound = IdempotencyKeyBound("key-1", request, ORDER_ID)
+    assert [(one.stream, one.version, one.event) for one in handed] == [
+        (idempotency_stream("key-1"), 1, bound)
+    ]
+    with _store(database) as store:
+        assert Streams(store).binding("key-1") == bound
 
 
 def _read_then_lose_to_a_rival(database: Database) -> None:
@@ -393,3 +488,4 @@ def test_a_command_that_loses_every_race_gives_up_with_a_concurrent_modification
     assert refused.value.code == "concurrent-modification"
     assert isinstance(refused.value.detail, str)
     assert refused.value.detail
+    assert str(refused.value) == refused.value.detail  # the exception's own text (a log's)
