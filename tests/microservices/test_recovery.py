@@ -331,8 +331,8 @@ def test_the_recovery_worker_logs_a_round_that_fails_and_tries_again(
 
 def test_a_request_whose_saga_recovery_took_is_answered_503(database_url: str) -> None:
     """A request so slow that recovery compensated its saga meanwhile (another process, the
-    lease passed): its step 3 finds the saga gone, so it saves nothing and says 503; the
-    stock it held is back, once."""
+    lease passed): its step 3 finds the saga gone, so it saves nothing and says 503, and why;
+    the stock it held is back, once."""
     with open_shop(database_url) as shop:
         before = _before(shop, CHANGES["place"])
         recovered: list[int] = []
@@ -340,7 +340,10 @@ def test_a_request_whose_saga_recovery_took_is_answered_503(database_url: str) -
             recover(shop.services, older_than=NOW)
         )
 
-        assert_unavailable(CHANGES["place"].send(shop, None))
+        answer = CHANGES["place"].send(shop, None)
+
+        assert_unavailable(answer)
+        assert answer.get_json()["detail"] == "The change was undone while it waited; try again."
 
         assert recovered == [1]
         _assert_nothing_changed(shop, before)
