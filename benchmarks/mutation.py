@@ -330,11 +330,14 @@ def apply_equivalents(
     """Marks the declared equivalents; returns the entries that match no surviving mutant.
 
     Only a survivor can be equivalent: a declared mutant that the suite kills (or that no
-    longer exists) is a stale entry, reported so that the file is reviewed again.
+    longer exists) is a stale entry, reported so that the file is reviewed again. So can a
+    mutant no test reaches, where the reason says why no code ever runs it (the default of a
+    ``Protocol`` method: calls go to the adapter's own signature); one a test reaches later
+    is killed or survives, and its entry is judged again.
     """
     stale = []
     for equivalent in equivalents:
-        if status_by_mutant.get(equivalent.mutant) == SURVIVED:
+        if status_by_mutant.get(equivalent.mutant) in (SURVIVED, NOT_REACHED):
             status_by_mutant[equivalent.mutant] = EQUIVALENT
         else:
             stale.append(equivalent.mutant)

@@ -93,6 +93,21 @@ def test_only_declared_survivors_of_the_variant_become_equivalent_and_stale_entr
     assert stale == [f"{ORDERS}.x_cancel__mutmut_1"]
 
 
+def test_a_declared_mutant_no_test_reaches_is_equivalent_too() -> None:
+    # The default of a Protocol method: no code ever runs it, so no test could reach it.
+    found = {
+        f"{ORDERS}.x_cancel__mutmut_1": mutation.NOT_REACHED,
+        f"{ORDERS}.x_cancel__mutmut_2": mutation.NOT_REACHED,
+    }
+
+    stale = mutation.apply_equivalents(
+        found, mutation.load_equivalents(EQUIVALENTS, "transaction_script")
+    )
+
+    assert set(found.values()) == {mutation.EQUIVALENT}
+    assert stale == []
+
+
 def test_an_equivalent_without_a_reason_is_refused() -> None:
     entry = (
         f'[[equivalent]]\nvariant = "transaction_script"\nmutants = ["{ORDERS}.x_a__mutmut_1"]\n'
