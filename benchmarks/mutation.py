@@ -851,14 +851,21 @@ def judged_afresh_later(
 
 
 def judged_later(
-    figures: Mapping[str, Any], second_pass: Mapping[str, str], survivors: Sequence[Survivor]
+    figures: Mapping[str, Any],
+    second_pass: Mapping[str, str],
+    survivors: Sequence[Survivor],
+    equivalent: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A record made without the second pass, with it: the mutants it ran (``second_pass``,
     mutant -> status, each one the record counts not reached) judged by the variant's own
-    tests; ``survivors`` are those they let live."""
+    tests; ``survivors`` are those they let live. Of those they do not reach either, the ones
+    declared ``equivalent`` count so (see :func:`apply_equivalents`)."""
     counts = dict(figures["counts"])
+    declared = set(equivalent)
+    unreached = [m for m, status in second_pass.items() if status == NOT_REACHED]
+    counts[EQUIVALENT] += len(declared.intersection(unreached))
     found = Counter(status for status in second_pass.values() if status != NOT_REACHED)
-    counts[NOT_REACHED] -= sum(found.values())
+    counts[NOT_REACHED] -= sum(found.values()) + len(declared.intersection(unreached))
     counts[KILLED_OWN] = counts.get(KILLED_OWN, 0) + found[KILLED]
     counts[SURVIVED] += found[SURVIVED]
     counts[TIMEOUT] += found[TIMEOUT]
@@ -964,7 +971,8 @@ def own_tests_pass(
         run_mutmut(second, variant, None, children, mutants=sorted(unreached), tests=tests)
         found = {m: s for m, s in _statuses_in(second, variant).items() if m in unreached}
         survivors = [_survivor(second, m) for m, s in sorted(found.items()) if s == SURVIVED]
-    return judged_later(figures, found, survivors)
+    declared = [e.mutant for e in load_equivalents(EQUIVALENTS.read_text(), variant)]
+    return judged_later(figures, found, survivors, declared)
 
 
 def without_second_pass(figures: Mapping[str, Any], unreached: set[str]) -> dict[str, Any]:

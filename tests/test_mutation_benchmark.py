@@ -640,6 +640,20 @@ def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() ->
     assert found["score"]["killed_of_all"] == 58.3
 
 
+def test_a_later_second_pass_counts_equivalent_a_declared_mutant_no_test_reaches() -> None:
+    figures = _recorded([])
+    figures["counts"][mutation.NOT_REACHED] = 2
+    second_pass = {
+        "m.port__mutmut_1": mutation.NOT_REACHED,
+        "m.cli__mutmut_1": mutation.NOT_REACHED,
+    }
+
+    found = mutation.judged_later(figures, second_pass, [], equivalent=["m.port__mutmut_1"])
+
+    assert found["counts"][mutation.NOT_REACHED] == 1
+    assert found["counts"][mutation.EQUIVALENT] == 3
+
+
 def test_the_report_says_how_many_import_time_mutants_ran_afresh() -> None:
     figures = _recorded([]) | {"import_time_run_afresh": {"run": 31, "killed": 30}}
 
