@@ -766,6 +766,9 @@ def figures_of(variant: str, database: str, outcome: Outcome) -> dict[str, Any]:
         "decorated_not_mutated": outcome.decorated,
         "stale_equivalents": outcome.stale_equivalents,
         "survivors": [vars(s) for s in outcome.survivors],
+        "timeouts": sorted(
+            m for m, status in outcome.status_by_mutant.items() if status == TIMEOUT
+        ),
         "own_tests": outcome.own_tests,
         "import_time_run_afresh": {
             "run": len(outcome.fresh),
@@ -846,6 +849,7 @@ def judged_afresh_later(
         "counts": counts,
         "score": scores(counts),
         "survivors": [*figures["survivors"], *map(vars, survivors)],
+        "timeouts": _timeouts_with(figures, fresh),
         "import_time_run_afresh": {"run": len(fresh), "killed": found[KILLED]},
     }
 
@@ -874,8 +878,14 @@ def judged_later(
         "counts": counts,
         "score": scores(counts),
         "survivors": [*figures["survivors"], *map(vars, survivors)],
+        "timeouts": _timeouts_with(figures, second_pass),
         "own_tests": list(OWN_TESTS[figures["variant"]]),
     }
+
+
+def _timeouts_with(figures: Mapping[str, Any], run: Mapping[str, str]) -> list[str]:
+    """The record's timed-out mutants and those of a later ``run`` (mutant -> status)."""
+    return sorted({*figures.get("timeouts", []), *(m for m, s in run.items() if s == TIMEOUT)})
 
 
 def report(figures: Mapping[str, Any]) -> str:
@@ -914,6 +924,10 @@ def report(figures: Mapping[str, Any]) -> str:
             f"  of the killed, {own} by the variant's own tests ({', '.join(OWN_TESTS[variant])}): "
             f"{own - reached} in code the shared suite does not reach"
             + (f", {reached} it reaches but lets live" if reached else "")
+        )
+    if timeouts := figures.get("timeouts"):
+        lines.append(
+            f"  timed out (the tests ran past their CPU time limit): {', '.join(timeouts)}"
         )
     if figures["stale_equivalents"]:
         lines.append(

@@ -640,6 +640,20 @@ def test_a_later_second_pass_moves_what_own_tests_judged_out_of_not_reached() ->
     assert found["score"]["killed_of_all"] == 58.3
 
 
+def test_a_later_second_pass_names_the_mutants_that_timed_out_and_the_report_shows_them() -> None:
+    figures = _recorded([]) | {"timeouts": ["m.loop__mutmut_1"]}
+    figures["counts"][mutation.NOT_REACHED] = 1
+    second_pass = {"m.relay__mutmut_3": mutation.TIMEOUT}
+
+    found = mutation.judged_later(figures, second_pass, [])
+
+    assert found["timeouts"] == ["m.loop__mutmut_1", "m.relay__mutmut_3"]
+    assert found["counts"][mutation.TIMEOUT] == 1
+    assert "timed out (the tests ran past their CPU time limit): m.loop__mutmut_1, m.relay" in (
+        mutation.report(found)
+    )
+
+
 def test_a_later_second_pass_counts_equivalent_a_declared_mutant_no_test_reaches() -> None:
     figures = _recorded([])
     figures["counts"][mutation.NOT_REACHED] = 2
