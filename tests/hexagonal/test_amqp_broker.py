@@ -12,6 +12,7 @@ a deadline) or for what a worker noted doing, never for a fixed time.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -41,7 +42,10 @@ from kata.hexagonal.adapters.inbound.amqp.consumer import (
 )
 from kata.hexagonal.adapters.inbound.http.wiring import USE_CASES
 from kata.hexagonal.adapters.outbound.amqp.messages import EVENTS_EXCHANGE, event_json
-from kata.hexagonal.adapters.outbound.amqp.publisher import declare_events_exchange
+from kata.hexagonal.adapters.outbound.amqp.publisher import (
+    AmqpEventPublisher,
+    declare_events_exchange,
+)
 from kata.hexagonal.adapters.outbound.amqp.relay import Relay, RelayWorker
 from kata.hexagonal.adapters.outbound.memory.store import MemoryStore
 from kata.hexagonal.adapters.outbound.memory.unit_of_work import in_memory_units
@@ -53,8 +57,8 @@ from kata.hexagonal.application.ports.inbound import (
     RecordPaymentResult,
     RegisterProduct,
 )
-from kata.hexagonal.application.ports.outbound import EventPublisher
-from kata.hexagonal.application.services.events import OutboxRelay
+from kata.hexagonal.application.ports.outbound import EventPublisher, EventRecord
+from kata.hexagonal.application.services.events import RELAY_BATCH, OutboxRelay
 from tests.acceptance.driver import Driver, InProcessDriver, LiveHttpDriver
 from tests.hexagonal.builders import place_command
 from tests.serving import KataServer
@@ -468,13 +472,13 @@ class Seen:
 class MemoryShop:
     """The inside on in-memory adapters, order ids random as in production (other runs
     publish to ``kata.events`` too), and the relay the composition root would hand a worker,
-    noting each time it found the outbox empty."""
+    noting each time it found the outbox empty. Each order takes two of the ``stock``."""
 
-    def __init__(self, seen: Seen) -> None:
+    def __init__(self, seen: Seen, stock: int = 99) -> None:
         self._units = in_memory_units(MemoryStore(), bootstrap.utc_now)
         self.cases = bootstrap.use_cases(self._units)
         self._seen = seen
-        self.cases.catalogue.register(RegisterProduct("TEA", "Tea", Decimal("10.50"), 99))
+        self.cases.catalogue.register(RegisterProduct("TEA", "Tea", Decimal("10.50"), stock))
 
     def place_order(self) -> str:
         order = self.cases.ordering.place(
@@ -483,7 +487,11 @@ class MemoryShop:
         return order.id
 
     def events(self) -> list[dict[str, Any]]:
-        return [event_json(record) for record in self.cases.events.read(ReadEvents(0, 100))]
+        return [event_json(record) for record in self.records()]
+
+    def records(self) -> list[EventRecord]:
+        """Every event committed, as the outbox holds it."""
+        return self.cases.events.read(ReadEvents(0, 1000))
 
     def relay_to(self, publisher: EventPublisher) -> Relay:
         relay = OutboxRelay(self._units, publisher).relay
@@ -605,6 +613,182 @@ def test_the_relay_worker_runs_on_a_daemon_thread_of_its_own() -> None:
     assert not named[0].is_alive()
 
 
+def _started(relay: RelayWorker) -> threading.Thread:
+    """Starts ``relay``; answers its thread, found by name (pika starts short-lived ones too)."""
+    before = set(threading.enumerate())
+    relay.start()
+    [thread] = [t for t in threading.enumerate() if t not in before and t.name == RELAY_THREAD]
+    return thread
+
+
+def test_an_event_message_says_in_its_properties_what_it_carries_and_is_persistent(
+    broker: Broker,
+) -> None:
+    """A consumer reads a message's properties before (or instead of) its body: JSON, the event
+    type, the seq as message id (what it deduplicates on: delivery is at least once); and the
+    message is persistent, so a durable queue keeps it across a restart of the broker."""
+    shop = MemoryShop(Seen())
+    order_id = shop.place_order()
+    [placed] = shop.records()
+    channel = broker.connection.channel()
+    try:
+        AmqpEventPublisher(channel).publish(placed)
+    finally:
+        channel.close()
+
+    [message] = broker.events_now({order_id})
+    assert message.body == event_json(placed)
+    assert message.routing_key == "OrderPlaced"
+    assert message.properties.content_type == "application/json"
+    assert message.properties.delivery_mode == 2  # persistent
+    assert message.properties.message_id == str(placed.seq)
+    assert message.properties.type == "OrderPlaced"
+
+
+def test_a_backlog_of_more_than_a_batch_goes_out_at_once_not_a_batch_per_poll(
+    broker: Broker, seen: Seen
+) -> None:
+    """A relay that was down while orders kept coming catches up straight away: it publishes
+    batch after batch until the outbox is empty, and only then waits for its next poll (a
+    minute here, longer than the test waits)."""
+    shop = MemoryShop(seen, stock=2 * (RELAY_BATCH + 1))
+    order_ids = {shop.place_order() for _ in range(RELAY_BATCH + 1)}
+    last_seq = shop.events()[-1]["seq"]
+    relay = RelayWorker(broker.url, shop.relay_to, poll_seconds=60.0)
+    relay.start()
+    try:
+        relayed = broker.events_of(order_ids, lambda m: m.body["seq"] == last_seq)
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+    assert [message.body for message in relayed] == shop.events()
+
+
+RELAYED = "relayed a batch"
+
+
+def test_a_relay_whose_outbox_never_empties_still_stops_when_asked(
+    broker: Broker, seen: Seen
+) -> None:
+    """Events committed faster than the relay publishes them keep it busy, batch after batch;
+    ``stop`` still ends it between two batches (``kata serve`` stops within 5 seconds however
+    busy the shop is)."""
+    keep_coming = threading.Event()
+    keep_coming.set()
+
+    def always_more(publisher: EventPublisher) -> Relay:
+        def relay() -> int:
+            seen.note(RELAYED)
+            return 1 if keep_coming.is_set() else 0
+
+        return relay
+
+    relay = RelayWorker(broker.url, always_more, poll_seconds=POLL_SECONDS)
+    thread = _started(relay)
+    try:
+        assert seen.wait_for_any(RELAYED), "the relay did not relay"
+        relay.stop(timeout=STOP_SECONDS)
+        assert not thread.is_alive(), f"the relay still relays {STOP_SECONDS} s after stop"
+    finally:
+        keep_coming.clear()  # a relay that did not stop ends here, not with the test run
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+
+class Looks:
+    """The relay a worker is handed, on an outbox that stays empty: notes when it was looked
+    at; the test waits for ``count`` looks."""
+
+    def __init__(self, count: int) -> None:
+        self.times: list[float] = []
+        self._count = count
+        self._changed = threading.Condition()
+
+    def relay_to(self, publisher: EventPublisher) -> Relay:
+        def look() -> int:
+            with self._changed:
+                self.times.append(time.monotonic())
+                self._changed.notify_all()
+            return 0
+
+        return look
+
+    def wait_for_all(self) -> list[float]:
+        """When the outbox was looked at, ``count`` times (fewer if the deadline passed)."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.times) >= self._count, DEADLINE_SECONDS)
+            return self.times[: self._count]
+
+
+def test_an_empty_outbox_is_looked_at_every_poll_seconds(broker: Broker) -> None:
+    """Between two looks at an empty outbox the relay waits ``poll_seconds`` (50 ms here): not
+    much less (no busy loop burning a core), and not much more (its check of the connection for
+    heartbeats does not block: a commit goes out within about a poll)."""
+    looks = Looks(3)
+    relay = RelayWorker(broker.url, looks.relay_to, poll_seconds=POLL_SECONDS)
+    relay.start()
+    try:
+        times = looks.wait_for_all()
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+    assert len(times) == 3, "the relay did not look at the outbox three times"
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # A second is twenty polls: room for a busy machine's scheduling, none for a blocking check.
+    assert all(POLL_SECONDS / 2 <= gap < 1.0 for gap in gaps), gaps
+
+
+def test_a_relay_that_reached_the_broker_says_so(
+    broker: Broker, seen: Seen, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The line an operator reads in ``kata serve``'s output once the relay is connected (the
+    served test above looks for it there)."""
+    shop = MemoryShop(seen)
+    relay = RelayWorker(broker.url, shop.relay_to, poll_seconds=POLL_SECONDS)
+    with caplog.at_level(logging.INFO, logger=RELAY_LOGGER):
+        relay.start()
+        try:
+            assert seen.wait_for_any(FOUND_EMPTY), "the relay did not look at the outbox"
+        finally:
+            relay.stop(timeout=DEADLINE_SECONDS)
+    told = [record.getMessage() for record in caplog.records if record.name == RELAY_LOGGER]
+    assert told == ["amqp: relaying events to the broker"]
+
+
+IN_FLIGHT = "a batch in flight"
+# What ``stop`` waits by default for a batch in flight (``kata serve`` passes its own).
+STOP_DEFAULT_SECONDS = 1.0
+
+
+def test_stop_gives_up_waiting_for_a_batch_stuck_in_flight_after_a_second(
+    broker: Broker, seen: Seen
+) -> None:
+    """``stop`` lets a batch in flight finish, but not for ever: by default it waits a second
+    (a broker or database that stopped answering holds the batch; its events go out again on
+    the next start). This test takes that second."""
+    release = threading.Event()
+
+    def stuck(publisher: EventPublisher) -> Relay:
+        def relay() -> int:
+            seen.note(IN_FLIGHT)
+            release.wait(DEADLINE_SECONDS)
+            return 0
+
+        return relay
+
+    relay = RelayWorker(broker.url, stuck)
+    thread = _started(relay)
+    try:
+        assert seen.wait_for_any(IN_FLIGHT), "the relay did not start a batch"
+        started = time.monotonic()
+        relay.stop()
+        waited = time.monotonic() - started
+        assert thread.is_alive()  # stop returned with the batch still in flight
+        # Its second, give or take a busy machine's scheduling.
+        assert waited < STOP_DEFAULT_SECONDS * 1.5, waited
+    finally:
+        release.set()
+    thread.join(DEADLINE_SECONDS)
+    assert not thread.is_alive()  # and the worker ends once the batch does
+
+
 # A program that runs a relay against the broker URL it is given, stops it once told to (a line
 # on its stdin), and ends its main thread.
 STUCK_RELAY_PROGRAM = """
@@ -642,6 +826,116 @@ def test_a_process_whose_relay_waits_on_a_broker_that_never_answers_still_exits(
             program.kill()
             program.wait()
     assert program.returncode == 0, output.decode()
+
+
+# --- the relay worker's pauses after a failure, noted instead of slept through ----------------
+
+
+class Pauses:
+    """Stands in for the wait on a relay worker's stop event: notes each pause the worker asks
+    for and returns at once instead of sleeping through it (a back-off of minutes is seen in
+    milliseconds); once the worker asked for ``count`` pauses, it stops it."""
+
+    def __init__(self, relay: RelayWorker, count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.asked: list[float | None] = []
+        self._stopping = relay._stopping
+        self._count = count
+        self._changed = threading.Condition()
+        monkeypatch.setattr(self._stopping, "wait", self._wait)
+
+    def _wait(self, timeout: float | None = None) -> bool:
+        with self._changed:
+            self.asked.append(timeout)
+            if len(self.asked) >= self._count:
+                self._stopping.set()
+            self._changed.notify_all()
+        return self._stopping.is_set()
+
+    def wait_for_all(self) -> list[float | None]:
+        """The pauses asked for, ``count`` of them (fewer if the deadline passed)."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.asked) >= self._count, DEADLINE_SECONDS)
+            return list(self.asked)
+
+
+def _relay_messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == RELAY_LOGGER and record.levelno == level
+    ]
+
+
+def test_a_relay_that_cannot_reach_the_broker_tries_again_twice_as_late_each_time_up_to_30_s(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broker down for long is not hammered: a second after the first failed try, then twice
+    as long each time, up to half a minute; and each warning tells the operator when the
+    next try is."""
+    with refused_url("nothing-listening") as url:
+        relay = RelayWorker(url, _never_relays)
+        pauses = Pauses(relay, 7, monkeypatch)
+        relay.start()
+        try:
+            asked = pauses.wait_for_all()
+        finally:
+            relay.stop(timeout=DEADLINE_SECONDS)
+
+    assert asked == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    warned = _relay_messages(caplog, logging.WARNING)
+    assert all(message.startswith("amqp: relay lost the broker (") for message in warned), warned
+    assert [message.rpartition("; ")[2] for message in warned] == [
+        f"retrying in {seconds} s" for seconds in [1, 2, 4, 8, 16, 30, 30]
+    ]
+
+
+def _failing_with(error: Exception) -> Callable[[EventPublisher], Relay]:
+    def relay_to(publisher: EventPublisher) -> Relay:
+        def relay() -> int:
+            raise error
+
+        return relay
+
+    return relay_to
+
+
+def test_a_relay_that_loses_the_broker_once_connected_tries_again_after_the_first_pause(
+    broker: Broker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The back-off is for a broker that stays down: each time the worker got connected, a
+    later loss pauses a second again, not longer and longer; the warning says what was lost."""
+    lost = ConnectionResetError("the broker closed the connection")
+    relay = RelayWorker(broker.url, _failing_with(lost))
+    pauses = Pauses(relay, 3, monkeypatch)
+    relay.start()
+    try:
+        asked = pauses.wait_for_all()
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+    assert asked == [1.0, 1.0, 1.0]
+    warning = f"amqp: relay lost the broker ({lost!r}); retrying in 1 s"
+    assert _relay_messages(caplog, logging.WARNING) == [warning] * 3
+
+
+def test_a_relay_that_fails_unexpectedly_logs_the_traceback_and_tries_again(
+    broker: Broker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure that is neither the broker's nor the network's (a bug) is an error with its
+    traceback, for the operator to report; the worker carries on after the same pause."""
+    bug = RuntimeError("a bug in the relay")
+    relay = RelayWorker(broker.url, _failing_with(bug))
+    pauses = Pauses(relay, 2, monkeypatch)
+    relay.start()
+    try:
+        asked = pauses.wait_for_all()
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+    assert asked == [1.0, 1.0]
+    assert _relay_messages(caplog, logging.ERROR) == ["amqp: relay failed; retrying in 1 s"] * 2
+    failed = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert [record.exc_info[1] if record.exc_info else None for record in failed] == [bug, bug]
 
 
 # --- the composition root ---------------------------------------------------------------------
