@@ -759,3 +759,16 @@ def test_a_later_pass_starts_from_a_survivor_or_else_from_a_declared_equivalent(
     assert mutation._named_mutant({"variant": "aggregate", "survivors": []}) == (declared[0].mutant)
     with pytest.raises(SystemExit, match="names no mutant"):
         mutation._named_mutant({"variant": "no_such_variant", "survivors": []})
+
+
+def test_the_repository_equivalents_file_keeps_each_variants_sections_together() -> None:
+    # A reader reads one variant's equivalents in one place, in the built-in variants' order
+    # (sections shared by several variants last).
+    order = list(mutation.BUSINESS_CODE)
+    headings = [
+        line.removeprefix("# --- ").split(":")[0]
+        for line in mutation.EQUIVALENTS.read_text().splitlines()
+        if line.startswith("# --- ")
+    ]
+    ranks = [order.index(name) if name in order else len(order) for name in headings]
+    assert ranks == sorted(ranks)
