@@ -253,3 +253,28 @@ def test_on_sqlite_a_unit_of_work_kept_from_the_write_lock_lost_a_race(
     finally:
         rival.close()
         database.close()
+
+
+@pytest.mark.parametrize("variant", list(UNITS_OF_WORK))
+def test_a_unit_of_work_whose_begin_fails_for_another_reason_raises_that_error(
+    variant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a lost race is run again: a ``BEGIN`` that fails otherwise (a disk error) is not
+    a concurrent modification, and ``__enter__`` raises it as it is (a 500, not a 409 after
+    eight runs of the same failure)."""
+    module, unit_of_work, conflict = UNITS_OF_WORK[variant]
+    database = module.Database(f"sqlite:///{tmp_path / 'kata.sqlite3'}")
+
+    def disk_error(connection: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    try:
+        database.create_schema()
+        monkeypatch.setattr(database.engine.dialect, "do_begin", disk_error)
+
+        with pytest.raises(OperationalError, match="disk I/O error") as failed:
+            unit_of_work(database).__enter__()
+
+        assert not isinstance(failed.value, conflict)
+    finally:
+        database.close()
