@@ -33,6 +33,7 @@ from kata.event_sourced.domain.events import (
     ProductRenamed,
     ProductRepriced,
     ProductRestocked,
+    StockReleased,
     StockReserved,
     idempotency_stream,
     order_stream,
@@ -129,6 +130,22 @@ def test_streams_read_back_in_version_order_at_positions_in_commit_order(
         B: [registered("SKU-B", stock=7), RESTOCKED, RESTOCKED],
     }
     assert [row[1:3] for row in _log(database)] == [(A, 1), (B, 1), (B, 2), (B, 3), (A, 2)]
+
+
+def test_the_stock_moves_of_one_product_in_one_commit_add_up_in_its_view(
+    database: Database,
+) -> None:
+    """P3/O3/O8: the projector sums a commit's moves per product before writing them: a reserve
+    and its release cancel out, two restocks both count."""
+    moves = [StockReserved("SKU-A", ORDER_ID, 2), StockReleased("SKU-A", ORDER_ID, 2)]
+
+    _commit(database, (A, 1, moves), (B, 1, [RESTOCKED, RESTOCKED]))
+
+    queries = Queries(database.engine)
+    product_a, product_b = queries.product("SKU-A"), queries.product("SKU-B")
+    assert product_a is not None
+    assert product_b is not None
+    assert (product_a.stock, product_b.stock) == (100, 7 + 2 * RESTOCKED.quantity)
 
 
 def test_a_stream_with_no_events_is_left_out(database: Database) -> None:
