@@ -137,7 +137,10 @@ def test_the_stock_moves_of_one_product_in_one_commit_add_up_in_its_view(
 ) -> None:
     """P3/O3/O8: the projector sums a commit's moves per product before writing them: a reserve
     and its release cancel out, two restocks both count."""
-    moves = [StockReserved("SKU-A", ORDER_ID, 2), StockReleased("SKU-A", ORDER_ID, 2)]
+    moves: list[DomainEvent] = [
+        StockReserved("SKU-A", ORDER_ID, 2),
+        StockReleased("SKU-A", ORDER_ID, 2),
+    ]
 
     _commit(database, (A, 1, moves), (B, 1, [RESTOCKED, RESTOCKED]))
 
