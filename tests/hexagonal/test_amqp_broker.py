@@ -858,6 +858,22 @@ class Pauses:
             return list(self.asked)
 
 
+def _pauses_asked(
+    url: str,
+    relay_to: Callable[[EventPublisher], Relay],
+    count: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[float | None]:
+    """The first ``count`` pauses a relay worker on ``url`` asks for (none waited out)."""
+    relay = RelayWorker(url, relay_to)
+    pauses = Pauses(relay, count, monkeypatch)
+    relay.start()
+    try:
+        return pauses.wait_for_all()
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+
 def _relay_messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [
         record.getMessage()
@@ -873,13 +889,7 @@ def test_a_relay_that_cannot_reach_the_broker_tries_again_twice_as_late_each_tim
     as long each time, up to half a minute; and each warning tells the operator when the
     next try is."""
     with refused_url("nothing-listening") as url:
-        relay = RelayWorker(url, _never_relays)
-        pauses = Pauses(relay, 7, monkeypatch)
-        relay.start()
-        try:
-            asked = pauses.wait_for_all()
-        finally:
-            relay.stop(timeout=DEADLINE_SECONDS)
+        asked = _pauses_asked(url, _never_relays, 7, monkeypatch)
 
     assert asked == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
     warned = _relay_messages(caplog, logging.WARNING)
@@ -905,13 +915,7 @@ def test_a_relay_that_loses_the_broker_once_connected_tries_again_after_the_firs
     """The back-off is for a broker that stays down: each time the worker got connected, a
     later loss pauses a second again, not longer and longer; the warning says what was lost."""
     lost = ConnectionResetError("the broker closed the connection")
-    relay = RelayWorker(broker.url, _failing_with(lost))
-    pauses = Pauses(relay, 3, monkeypatch)
-    relay.start()
-    try:
-        asked = pauses.wait_for_all()
-    finally:
-        relay.stop(timeout=DEADLINE_SECONDS)
+    asked = _pauses_asked(broker.url, _failing_with(lost), 3, monkeypatch)
 
     assert asked == [1.0, 1.0, 1.0]
     warning = f"amqp: relay lost the broker ({lost!r}); retrying in 1 s"
@@ -924,13 +928,7 @@ def test_a_relay_that_fails_unexpectedly_logs_the_traceback_and_tries_again(
     """A failure that is neither the broker's nor the network's (a bug) is an error with its
     traceback, for the operator to report; the worker carries on after the same pause."""
     bug = RuntimeError("a bug in the relay")
-    relay = RelayWorker(broker.url, _failing_with(bug))
-    pauses = Pauses(relay, 2, monkeypatch)
-    relay.start()
-    try:
-        asked = pauses.wait_for_all()
-    finally:
-        relay.stop(timeout=DEADLINE_SECONDS)
+    asked = _pauses_asked(broker.url, _failing_with(bug), 2, monkeypatch)
 
     assert asked == [1.0, 1.0]
     assert _relay_messages(caplog, logging.ERROR) == ["amqp: relay failed; retrying in 1 s"] * 2
