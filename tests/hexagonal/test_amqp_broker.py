@@ -544,6 +544,20 @@ def refused_url(refusal: str) -> Iterator[str]:
         yield f"amqp://guest:guest@127.0.0.1:{bound.getsockname()[1]}/"
 
 
+def _relayed_up_to_the_last_event(
+    broker: Broker, shop: MemoryShop, order_ids: set[str], poll_seconds: float
+) -> list[Message]:
+    """Starts a relay worker on ``shop``'s outbox; answers the messages of ``order_ids`` it
+    publishes, up to the shop's last event (within the deadline); stops it."""
+    last_seq = shop.events()[-1]["seq"]
+    relay = RelayWorker(broker.url, shop.relay_to, poll_seconds=poll_seconds)
+    relay.start()
+    try:
+        return broker.events_of(order_ids, lambda m: m.body["seq"] == last_seq)
+    finally:
+        relay.stop(timeout=DEADLINE_SECONDS)
+
+
 @pytest.mark.parametrize("refusal", ["wrong-password", "nothing-listening"])
 def test_a_relay_the_broker_refuses_publishes_nothing_and_a_relay_it_accepts_then_sends_all(
     broker: Broker, seen: Seen, refusal: str
@@ -563,13 +577,7 @@ def test_a_relay_the_broker_refuses_publishes_nothing_and_a_relay_it_accepts_the
     assert broker.events_now(order_ids) == []
     assert outcome == {RETRIED}
 
-    accepted = RelayWorker(broker.url, shop.relay_to, poll_seconds=POLL_SECONDS)
-    last_seq = shop.events()[-1]["seq"]
-    accepted.start()
-    try:
-        relayed = broker.events_of(order_ids, lambda m: m.body["seq"] == last_seq)
-    finally:
-        accepted.stop(timeout=DEADLINE_SECONDS)
+    relayed = _relayed_up_to_the_last_event(broker, shop, order_ids, POLL_SECONDS)
     assert [message.body for message in relayed] == shop.events()
     assert broker.events_now(order_ids) == []  # and none of them twice
 
@@ -653,13 +661,7 @@ def test_a_backlog_of_more_than_a_batch_goes_out_at_once_not_a_batch_per_poll(
     minute here, longer than the test waits)."""
     shop = MemoryShop(seen, stock=2 * (RELAY_BATCH + 1))
     order_ids = {shop.place_order() for _ in range(RELAY_BATCH + 1)}
-    last_seq = shop.events()[-1]["seq"]
-    relay = RelayWorker(broker.url, shop.relay_to, poll_seconds=60.0)
-    relay.start()
-    try:
-        relayed = broker.events_of(order_ids, lambda m: m.body["seq"] == last_seq)
-    finally:
-        relay.stop(timeout=DEADLINE_SECONDS)
+    relayed = _relayed_up_to_the_last_event(broker, shop, order_ids, poll_seconds=60.0)
     assert [message.body for message in relayed] == shop.events()
 
 
